@@ -15,6 +15,9 @@ from counter_app.config import settings
 from counter_app.services.staff import SignedIn
 
 
+_SCREENS = Path(__file__).resolve().parent.parent / "screens"
+
+
 @dataclass(frozen=True)
 class Feature:
     key: str
@@ -47,7 +50,8 @@ def _factory(path: str):
 
 
 class CounterApp(App):
-    CSS_PATH = Path(__file__).resolve().parent.parent / "screens" / "app.tcss"
+    # app.tcss first, then one stylesheet per screen module that needs one.
+    CSS_PATH = [_SCREENS / "app.tcss", *sorted(p for p in _SCREENS.glob("*.tcss") if p.name != "app.tcss")]
     TITLE = "杵築市立図書館 カウンター"
     MODES = {
         "signin": _factory("screens.signin:SignInScreen"),
