@@ -68,8 +68,9 @@ class CounterApp(App):
         Binding("ctrl+q", "quit", "終了", priority=True),
     ]
 
-    def __init__(self, staff: SignedIn | None = None, point: str | None = None) -> None:
+    def __init__(self, staff: SignedIn | None = None, point: str | None = None, signin_hint: str = "") -> None:
         self.staff: SignedIn | None = None
+        self.signin_hint = signin_hint
         self.point = (point or settings().terminal_point).upper()
         super().__init__()
         self._start_staff = staff

@@ -28,6 +28,8 @@ class SignInScreen(Screen):
             with Vertical(id="signin-box"):
                 yield Static(self.app.title, id="signin-title")
                 yield Static("カウンター端末　職員サインイン", id="signin-sub")
+                if getattr(self.app, "signin_hint", ""):
+                    yield Static(self.app.signin_hint, id="signin-hint")
                 yield Label("ログインID")
                 yield Input(id="login", placeholder="例: tanaka")
                 yield Label("パスワード")

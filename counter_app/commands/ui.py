@@ -22,13 +22,13 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_demo)
 
 
-def run_app(point: str | None) -> int:
+def run_app(point: str | None, hint: str = "") -> int:
     from counter_app.app import CounterApp
     from counter_app.services import points
 
     if point:
         points.point_id(point)  # refuse an unknown code before the screen opens
-    CounterApp(point=point).run()
+    CounterApp(point=point, signin_hint=hint).run()
     return 0
 
 
@@ -79,4 +79,4 @@ def cmd_demo(args) -> int:
     if args.no_app:
         return 0
     args.db = url
-    return run_app(args.at)
+    return run_app(args.at, f"デモ用: ログインID {login}　パスワード {password}")
