@@ -198,9 +198,9 @@ def _read_library_csv(path: Path, report: ImportReport) -> list[BibRow]:
                 if barcode in barcodes:
                     raise RowError("duplicate-barcode", f"バーコード {barcode} がファイル内で重複しています")
                 branch = r["branch"].upper()
-                points.point_id(branch) if branch else None
                 if not branch:
                     raise RowError("unknown-branch", "branch がありません")
+                points.point_id(branch)  # InvalidInput("unknown-branch") when not a service point
                 owned_raw = r["owned"].lower() or "yes"
                 if owned_raw not in ("yes", "no"):
                     raise RowError("invalid-owned", f"owned は yes か no です（{r['owned']}）")
