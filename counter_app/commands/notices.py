@@ -71,9 +71,9 @@ def cmd_send(args) -> int:
             if args.json:
                 emit(report, True)
             elif any(report[k] for k in ("sent", "retrying", "failed", "rejected", "stopped")) or report["error"]:
-                print(_summary(report))
+                print(_summary(report) + (f"（{report['error']}）" if report["error"] else ""))
             sys.stdout.flush()
-            stop.wait(interval)
+            _pause(stop, interval)
     except KeyboardInterrupt:
         pass
     finally:
@@ -83,12 +83,17 @@ def cmd_send(args) -> int:
     return 0
 
 
+def _pause(stop: threading.Event, seconds: float) -> None:
+    """The pause between passes of --watch (ends early on SIGTERM)."""
+    stop.wait(seconds)
+
+
 def _summary(report: dict) -> str:
     text = (
         f"送信 {report['sent']} 件 / 再試行待ち {report['retrying']} 件 / 失敗 {report['failed']} 件 / "
         f"宛先不通 {report['rejected'] + report['stopped']} 件"
     )
-    return text + (f"\n{report['error']}" if report["error"] else "")
+    return text
 
 
 def cmd_list(args) -> int:

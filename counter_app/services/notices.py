@@ -12,6 +12,8 @@ import string
 import uuid
 from datetime import timedelta
 
+from peewee import JOIN
+
 import models
 from counter_app import clock
 from counter_app.config import data_dir, settings
@@ -202,7 +204,7 @@ def _detail(n: models.Notice) -> dict:
 def overview(recent_days: int = 2, limit: int = 200) -> dict:
     """F10: notices waiting (incl. being sent), failed, sent recently, and the call list."""
     N = models.Notice
-    base = N.select(N, models.Patron).join(models.Patron, join_type="LEFT OUTER", on=(N.patron == models.Patron.id))
+    base = N.select(N, models.Patron).join(models.Patron, join_type=JOIN.LEFT_OUTER, on=(N.patron == models.Patron.id))
     since = clock.now() - timedelta(days=recent_days)
     return {
         "pending": [_detail(n) for n in base.where(N.status.in_(("pending", "sending"))).order_by(N.next_attempt_at, N.id).limit(limit)],
