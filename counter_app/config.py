@@ -114,6 +114,7 @@ def settings() -> Settings:
                 "claim_timeout_seconds": 300,
                 "smtp_timeout_seconds": 20,
                 "watch_interval_seconds": 30,
+                "keep_sent_days": 14,
                 **d.get("mail", {}),
             }.items()
         },

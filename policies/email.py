@@ -80,7 +80,7 @@ def check_email(
     if domain_in(domain, freemail_domains):
         warnings.append(FREEMAIL)
         notes.append(
-            f"{domain} はフリーメールです。図書館からのメールが迷惑メールとして扱われ、届かないおそれがあります。"
+            f"「{domain}」はフリーメールです。図書館からのメールが迷惑メールとして扱われ、届かないおそれがあります。"
             "このアドレスで登録してよいか利用者に確認してください。"
         )
     if domain_in(domain, mobile_domains):

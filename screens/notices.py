@@ -282,7 +282,8 @@ class NoticesScreen(Screen):
     def _set_email(self, card: str, address: str, freemail_ok: bool) -> None:
         try:
             result = run(notices.set_email, card, address, self._actor(), freemail_ok)
-            self.post_message(self.Done(" ".join([result["message"], *result["notes"]])))
+            notes = [n for w, n in zip(result["warnings"], result["notes"]) if w != "freemail"]  # confirmed already
+            self.post_message(self.Done("\n".join([result["message"], *notes])))
         except ServiceError as exc:
             self.post_message(self.Done(exc.message, ok=False))
         except Exception as exc:

@@ -392,3 +392,47 @@ def test_cli_watch_delivers_and_stops_cleanly_on_interrupt(db_url, hanako, smtp,
     assert status == 0 and passes == [5.0, 5.0]
     assert "終了しました" in captured.err and "送信 2 件" in captured.err
     assert len(smtp.inbox.messages) == 2
+
+
+KILLED_SENDER = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+import models
+from counter_app.services import mailer
+models.open_database({url!r})
+# the process dies (SIGKILL) after the server accepted the mail, before the notice is marked
+mailer._mark_sent = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+mailer.send_pass()
+"""
+
+
+def test_sender_process_killed_after_delivery_redelivers_with_same_message_id(db_url, hanako, smtp, monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (n,) = queue(hanako)
+    root = str(Path(__file__).resolve().parent.parent)
+    proc = subprocess.run([sys.executable, "-c", KILLED_SENDER.format(root=root, url=db_url)], env=dict(os.environ), timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert smtp.inbox.message_ids() == [n.message_id]
+    assert fresh(n).status == "sending"
+    monkeypatch.setenv("LIBRARY_MAIL_CLAIM_TIMEOUT_SECONDS", "0")
+    assert mailer.send_pass()["sent"] == 1
+    assert smtp.inbox.message_ids() == [n.message_id, n.message_id]
+    assert fresh(n).status == "sent"
+
+
+def test_delivered_notices_are_forgotten_after_the_keeping_period(hanako, smtp, monkeypatch):
+    old, = queue(hanako)
+    mailer.send_pass()
+    monkeypatch.setenv("LIBRARY_TODAY", "2026-12-16")  # 13 days later: still kept
+    mailer.send_pass()
+    assert fresh(old).status == "sent"
+    monkeypatch.setenv("LIBRARY_TODAY", "2026-12-18")  # past 14 days
+    new, = queue(hanako)
+    assert mailer.send_pass()["sent"] == 1
+    assert models.Notice.get_or_none(models.Notice.id == old.id) is None
+    assert fresh(new).status == "sent"

@@ -216,6 +216,7 @@ def send_pass(all_due: bool = False, limit: int | None = None, sender: str | Non
     if limit:
         query = query.limit(limit)
     ids = [row.id for row in query]
+    purge_sent(now)
     report = PassReport()
     conn: smtplib.SMTP | None = None
     try:
@@ -271,6 +272,16 @@ def send_pass(all_due: bool = False, limit: int | None = None, sender: str | Non
         if conn is not None:
             _close(conn)
     return report.as_json()
+
+
+def purge_sent(now=None) -> int:
+    """Forget delivered notices after LIBRARY_MAIL_KEEP_SENT_DAYS: a ready notice names a
+    title and a patron, and the library keeps who reads what no longer than it needs to."""
+    days = settings().mail["keep_sent_days"]
+    cutoff = (now or clock.now()) - timedelta(days=days)
+    N = models.Notice
+    with models.write_tx():
+        return N.delete().where((N.status == "sent") & (N.sent_at < cutoff)).execute()
 
 
 def _close(conn: smtplib.SMTP) -> None:
