@@ -48,13 +48,26 @@ class Inbox:
 class SmtpServer:
     """Start/stop a loopback SMTP server on a fixed port (so it can be "down" and come back)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, login: tuple[str, str] | None = None) -> None:
         self.port = port or free_port()
         self.inbox = Inbox()
         self.controller: Controller | None = None
+        self.login = login  # (user, password) the server requires, or None
+        self.logins: list[str] = []
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        user = auth_data.login.decode()
+        ok = (user, auth_data.password.decode()) == self.login
+        self.logins.append(f"{user}:{'ok' if ok else 'refused'}")
+        return AuthResult(success=ok, handled=False)
 
     def start(self) -> "SmtpServer":
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        extra = {}
+        if self.login:
+            extra = {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False}
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **extra)
         self.controller.start()
         return self
 

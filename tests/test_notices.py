@@ -436,3 +436,31 @@ def test_delivered_notices_are_forgotten_after_the_keeping_period(hanako, smtp, 
     assert mailer.send_pass()["sent"] == 1
     assert models.Notice.get_or_none(models.Notice.id == old.id) is None
     assert fresh(new).status == "sent"
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # aiosmtpd: AUTH without TLS (loopback test)
+def test_smtp_login_with_user_and_password(hanako, monkeypatch):
+    server = SmtpServer(login=("library", "s3cret-pass")).start()
+    try:
+        use_server(monkeypatch, server.port)
+        monkeypatch.setenv("LIBRARY_SMTP_USER", "library")
+        monkeypatch.setenv("LIBRARY_SMTP_PASSWORD", "wrong")
+        (n,) = queue(hanako)
+        report = mailer.send_pass()
+        assert report["sent"] == 0 and "ログインできません" in report["error"]
+        assert "wrong" not in fresh(n).last_error
+        monkeypatch.setenv("LIBRARY_SMTP_PASSWORD", "s3cret-pass")
+        assert mailer.send_pass(all_due=True)["sent"] == 1
+        assert "library:refused" in server.logins and server.logins[-1] == "library:ok"
+        assert server.inbox.message_ids() == [n.message_id]
+    finally:
+        server.stop()
+
+
+def test_unusable_smtp_setting_is_reported_and_touches_nothing(db_url, hanako, monkeypatch, capsys):
+    monkeypatch.setenv("LIBRARY_SMTP_TLS", "tls1.3")
+    (n,) = queue(hanako)
+    status = cli.main(["notices", "send", "--db", db_url])
+    err = capsys.readouterr().err
+    assert status == 1 and "設定の誤り" in err and "LIBRARY_SMTP_TLS" in err
+    assert fresh(n).status == "pending" and fresh(n).attempts == 0

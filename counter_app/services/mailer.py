@@ -87,11 +87,9 @@ def build_message(notice: models.Notice) -> EmailMessage:
     return msg
 
 
-def connect() -> smtplib.SMTP:
-    """An SMTP connection per LIBRARY_SMTP_* (TLS none | starttls | ssl; login when a user is
-    set). Raises :class:`_Outage` when the server cannot be reached or refuses us."""
-    cfg = settings()
-    smtp, timeout = cfg.smtp, cfg.mail["smtp_timeout_seconds"]
+def smtp_target() -> tuple[str, int, str]:
+    """(host, port, tls) from the settings; ConfigError when they cannot be used."""
+    smtp = settings().smtp
     tls = smtp["tls"].lower()
     if tls not in ("none", "starttls", "ssl"):
         raise ConfigError(f"LIBRARY_SMTP_TLS は none / starttls / ssl のどれかです（いま: {smtp['tls']!r}）")
@@ -99,6 +97,15 @@ def connect() -> smtplib.SMTP:
         port = int(smtp["port"])
     except ValueError:
         raise ConfigError(f"LIBRARY_SMTP_PORT は整数で指定してください（いま: {smtp['port']!r}）") from None
+    return smtp["host"], port, tls
+
+
+def connect() -> smtplib.SMTP:
+    """An SMTP connection per LIBRARY_SMTP_* (TLS none | starttls | ssl; login when a user is
+    set). Raises :class:`_Outage` when the server cannot be reached or refuses us."""
+    cfg = settings()
+    smtp, timeout = cfg.smtp, cfg.mail["smtp_timeout_seconds"]
+    _, port, tls = smtp_target()
     try:
         if tls == "ssl":
             conn = smtplib.SMTP_SSL(smtp["host"], port, timeout=timeout, context=ssl.create_default_context())
@@ -208,6 +215,7 @@ def _reply(exc: Exception) -> tuple[int | None, str]:
 def send_pass(all_due: bool = False, limit: int | None = None, sender: str | None = None) -> dict:
     """Deliver every due notice once. ``all_due`` ignores the backoff (staff "retry now")."""
     cfg = settings()
+    smtp_target()  # a wrong setting stops here, before any notice is touched
     me = sender or sender_id()
     now = clock.now()
     stale = now - timedelta(seconds=cfg.mail["claim_timeout_seconds"])
@@ -257,9 +265,6 @@ def send_pass(all_due: bool = False, limit: int | None = None, sender: str | Non
                     _close(conn)
                     conn = None
                 break
-            except ConfigError:
-                _defer(notice, me, "設定の誤りで送信できません")
-                raise
             except Exception as exc:  # this notice cannot be built or sent; the others may
                 if _defer(notice, me, f"{type(exc).__name__}: {exc}"):
                     report.failed += 1
