@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedCont
 from counter_app.services import Actor, ServiceError, run
 from counter_app.services import mailer, notices
 
-TABS = ("pending", "failed", "sent", "calls")
+REFRESH_SECONDS = 15
 
 
 def _when(value) -> str:
@@ -113,9 +113,16 @@ class NoticesScreen(Screen):
 
     def on_mount(self) -> None:
         self._reload()
+        self._timer = self.set_interval(REFRESH_SECONDS, self._reload)  # a sender may run elsewhere
 
     def on_screen_resume(self) -> None:
         self._reload()
+        if getattr(self, "_timer", None) is not None:
+            self._timer.resume()
+
+    def on_screen_suspend(self) -> None:
+        if getattr(self, "_timer", None) is not None:
+            self._timer.pause()
 
     # --- loading ------------------------------------------------------------------------------
 
