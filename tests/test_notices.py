@@ -464,3 +464,26 @@ def test_unusable_smtp_setting_is_reported_and_touches_nothing(db_url, hanako, m
     err = capsys.readouterr().err
     assert status == 1 and "設定の誤り" in err and "LIBRARY_SMTP_TLS" in err
     assert fresh(n).status == "pending" and fresh(n).attempts == 0
+
+
+def test_cli_watch_survives_a_failing_pass(db_url, hanako, smtp, monkeypatch, capsys):
+    queue(hanako)
+    real, calls, passes = mailer.send_pass, [], []
+
+    def flaky(all_due=False):
+        calls.append(all_due)
+        if len(calls) == 1:
+            raise models.DatabaseError("database is locked")
+        return real(all_due)
+
+    def pause(stop, seconds):
+        passes.append(seconds)
+        if len(passes) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(mailer, "send_pass", flaky)
+    monkeypatch.setattr("counter_app.commands.notices._pause", pause)
+    status = cli.main(["notices", "send", "--watch", "--interval", "1", "--db", db_url])
+    err = capsys.readouterr().err
+    assert status == 0 and "次の回に再試行します" in err
+    assert len(smtp.inbox.messages) == 1

@@ -7,7 +7,7 @@ import sys
 import threading
 
 from counter_app.commands.base import emit, open_db
-from counter_app.config import settings
+from counter_app.config import ConfigError, settings
 from counter_app.services import CLI, mailer, notices
 
 
@@ -64,7 +64,14 @@ def cmd_send(args) -> int:
     try:
         first = True
         while not stop.is_set():
-            report = mailer.send_pass(all_due=args.all and first)
+            try:
+                report = mailer.send_pass(all_due=args.all and first)
+            except ConfigError:
+                raise
+            except Exception as exc:  # e.g. the database busy for too long: try again next time
+                print(f"counter-app: 送信処理を中断しました（{type(exc).__name__}: {exc}）。次の回に再試行します。", file=sys.stderr)
+                _pause(stop, interval)
+                continue
             first = False
             for key in ("sent", "retrying", "failed", "rejected", "stopped"):
                 setattr(total, key, getattr(total, key) + report[key])
