@@ -35,7 +35,7 @@ FEATURES = [
     Feature("f7", "reserve", "予約", None),
     Feature("f8", "webreg", "WEB登録", None),
     Feature("f9", "holds", "取置・回送", None),
-    Feature("f10", "notices", "通知", None),
+    Feature("f10", "notices", "通知", "screens.notices:NoticesScreen"),
 ]
 
 

@@ -59,6 +59,7 @@ class Settings:
     print_command: str
     spool_dir: Path
     smtp: dict[str, str] = field(default_factory=dict)
+    mail: dict[str, int] = field(default_factory=dict)  # delivery of notices (data/settings.toml [mail])
 
 
 def load_env() -> None:
@@ -103,5 +104,18 @@ def settings() -> Settings:
             "tls": _str("LIBRARY_SMTP_TLS", "none"),
             "user": _str("LIBRARY_SMTP_USER", ""),
             "password": os.environ.get("LIBRARY_SMTP_PASSWORD", ""),
+        },
+        mail={
+            key: _int(f"LIBRARY_MAIL_{key.upper()}", default)
+            for key, default in {
+                "max_attempts": 12,
+                "retry_base_seconds": 60,
+                "retry_cap_seconds": 3600,
+                "claim_timeout_seconds": 300,
+                "smtp_timeout_seconds": 20,
+                "watch_interval_seconds": 30,
+                "keep_sent_days": 14,
+                **d.get("mail", {}),
+            }.items()
         },
     )

@@ -6,4 +6,5 @@ MODULES = [
     "staff",
     "patron",
     "ui",
+    "notices",
 ]

@@ -14,6 +14,10 @@ def register(sub, common) -> None:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_show)
 
+    from counter_app.commands.notices import register_set_email
+
+    register_set_email(psub, common)
+
 
 def cmd_show(args) -> int:
     open_db(args)

@@ -1,35 +1,83 @@
 """Outbox of e-mail notices. :func:`queue_notice` writes a notice in the caller's transaction;
-a separate sender delivers it (the notices issue builds delivery, retries and F10)."""
+a separate sender (:mod:`counter_app.services.mailer`) delivers it over SMTP and marks it sent.
+
+Also here: the contact address itself (:func:`set_email`, same rules for the counter, the
+command line and the web), what F10 shows (pending, failed, recently sent, the call list of
+patrons whose address bounced) and the staff's "edit the address and resend".
+"""
 
 from __future__ import annotations
 
 import string
 import uuid
+from datetime import timedelta
+
+from peewee import JOIN
 
 import models
 from counter_app import clock
 from counter_app.config import data_dir, settings
+from counter_app.services import CLI, Actor, InvalidInput, Refused, audit
+from policies.email import EmailCheck, check_email, parse_domains, same_address
 
 KINDS = ("email-changed", "hold-received", "hold-ready", "hold-expired", "password-reset")
+KIND_JA = {
+    "email-changed": "アドレス変更",
+    "hold-received": "予約受付",
+    "hold-ready": "用意できました",
+    "hold-expired": "取置期限切れ",
+    "password-reset": "パスワード再設定",
+}
+STATUS_JA = {"pending": "送信待ち", "sending": "送信中", "sent": "送信済", "failed": "送信失敗"}
+STOPPED = "宛先不通のため送信を止めました"
 
 
-def render(kind: str, context: dict) -> tuple[str, str]:
-    """(subject, body) from data/templates/<kind>.txt: first line ``Subject: …``, then a blank
-    line, then the body; ``$name`` placeholders are filled from ``context`` and the settings."""
+# --- templates --------------------------------------------------------------------------------
+
+
+def render(kind: str, context: dict, template: str | None = None) -> tuple[str, str]:
+    """(subject, body) from data/templates/<template or kind>.txt: first line ``Subject: …``,
+    then a blank line, then the body; ``$name`` placeholders are filled from ``context`` and
+    the settings."""
     cfg = settings()
     values = {"library": cfg.library_name, "mail_from": cfg.mail_from, "web_url": cfg.web_url, **context}
-    text = (data_dir() / "templates" / f"{kind}.txt").read_text(encoding="utf-8")
+    text = (data_dir() / "templates" / f"{template or kind}.txt").read_text(encoding="utf-8")
     head, _, body = text.partition("\n\n")
     subject = head.removeprefix("Subject:").strip()
     return string.Template(subject).safe_substitute(values), string.Template(body).safe_substitute(values)
 
 
-def queue_notice(kind: str, patron: models.Patron, to_addr: str, context: dict, hold: models.Hold | None = None) -> models.Notice:
-    """Queue one notice (inside the caller's write transaction)."""
+def new_message_id() -> str:
+    domain = settings().mail_from.rsplit("@", 1)[-1] or "localhost"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def address_stopped(patron: models.Patron | None, to_addr: str) -> bool:
+    """True when ``to_addr`` is the patron's address and it was permanently rejected."""
+    return patron is not None and not patron.email_ok and same_address(patron.email, to_addr)
+
+
+def queue_notice(
+    kind: str,
+    patron: models.Patron,
+    to_addr: str,
+    context: dict,
+    hold: models.Hold | None = None,
+    *,
+    template: str | None = None,
+) -> models.Notice:
+    """Queue one notice (inside the caller's write transaction).
+
+    A notice to an address that bounced permanently is kept (staff see it on F10 and the
+    patron is on the call list) but is not sent: it is written as ``failed`` at once."""
     if kind not in KINDS:
         raise ValueError(f"unknown notice kind {kind}")
-    subject, body = render(kind, {"name": patron.name, **context})
-    domain = settings().mail_from.rsplit("@", 1)[-1]
+    to_addr = (to_addr or "").strip()
+    if not to_addr:
+        raise ValueError("a notice needs an address")
+    subject, body = render(kind, {"name": patron.name, **context}, template)
+    now = clock.now()
+    stopped = address_stopped(patron, to_addr)
     return models.Notice.create(
         kind=kind,
         patron=patron.id,
@@ -37,6 +85,188 @@ def queue_notice(kind: str, patron: models.Patron, to_addr: str, context: dict, 
         to_addr=to_addr,
         subject=subject,
         body=body,
-        message_id=f"<{uuid.uuid4().hex}@{domain}>",
-        next_attempt_at=clock.now(),
+        message_id=new_message_id(),
+        next_attempt_at=now,
+        created_at=now,
+        status="failed" if stopped else "pending",
+        last_error=STOPPED if stopped else "",
     )
+
+
+# --- the contact address ----------------------------------------------------------------------
+
+
+def _domains(name: str) -> frozenset[str]:
+    path = data_dir() / name
+    if not path.is_file():
+        return frozenset()
+    return parse_domains(path.read_text(encoding="utf-8").splitlines())
+
+
+def freemail_domains() -> frozenset[str]:
+    return _domains("freemail-domains.txt")
+
+
+def mobile_domains() -> frozenset[str]:
+    return _domains("mobile-domains.txt")
+
+
+def check_address(raw: str) -> EmailCheck:
+    """The e-mail rules with the library's domain lists and sending address."""
+    return check_email(raw, freemail_domains(), mobile_domains(), settings().mail_from)
+
+
+def mask(address: str) -> str:
+    local, _, domain = (address or "").rpartition("@")
+    if not local:
+        return address
+    return (local[:2] if len(local) > 2 else local[:1]) + "***@" + domain
+
+
+def set_email(card: str, address: str, actor: Actor = CLI, confirm_freemail: bool = False) -> dict:
+    """Register or change a patron's contact address (counter, command line, web).
+
+    Free-mail needs ``confirm_freemail`` (a warning, not a block); a mobile carrier's address
+    succeeds with a note about allowing the sending address. The completion notice
+    メールアドレス変更完了のお知らせ goes to the new address and, on a change, to the old one,
+    all in one transaction with the change."""
+    from counter_app.services.patrons import get_patron
+
+    check = check_address(address)
+    if check.address is None:
+        raise InvalidInput(check.reason, check.message)
+    with models.write_tx():
+        patron = get_patron(card)
+        if patron.withdrawn:
+            raise Refused("patron-withdrawn", f"利用者カード {patron.card} は退会済みです。")
+        if check.freemail and not confirm_freemail:
+            raise Refused(
+                "freemail-needs-confirmation",
+                check.notes[0],
+                address=check.address,
+                warnings=list(check.warnings),
+            )
+        old, old_ok = patron.email, patron.email_ok
+        now = clock.now()
+        models.Patron.update(email=check.address, email_ok=True, email_registered_at=now).where(
+            models.Patron.id == patron.id
+        ).execute()
+        patron = models.Patron.get_by_id(patron.id)
+        context = {"address": mask(check.address), "registered": f"{now:%Y年%m月%d日 %H:%M}"}
+        sent = [queue_notice("email-changed", patron, check.address, context)]
+        if old and old_ok and not same_address(old, check.address):
+            sent.append(queue_notice("email-changed", patron, old, context, template="email-changed-old"))
+        audit(actor, "email-set", patron.card, changed=bool(old), warnings=list(check.warnings))
+    text = f"{patron.name} 様のメールアドレスを登録しました。変更完了のお知らせを送ります。"
+    if len(sent) > 1:
+        text = f"{patron.name} 様のメールアドレスを変更しました。新旧両方のアドレスに変更完了のお知らせを送ります。"
+    return {
+        "ok": True,
+        "card": patron.card,
+        "email": check.address,
+        "warnings": list(check.warnings),
+        "notes": list(check.notes),
+        "notices": [n.id for n in sent],
+        "message": text,
+    }
+
+
+# --- what staff see ---------------------------------------------------------------------------
+
+
+def _row(n: models.Notice) -> dict:
+    return {"id": n.id, "kind": n.kind, "to": n.to_addr, "subject": n.subject, "status": n.status, "attempts": n.attempts}
+
+
+def list_notices(status: str | None = None, limit: int = 200) -> list[dict]:
+    """Notices, newest first: the command line's ``notices list``."""
+    q = models.Notice.select().order_by(models.Notice.id.desc()).limit(limit)
+    if status:
+        q = q.where(models.Notice.status == status)
+    return [_row(n) for n in q]
+
+
+def _detail(n: models.Notice) -> dict:
+    patron = n.patron
+    return {
+        **_row(n),
+        "kind_ja": KIND_JA.get(n.kind, n.kind),
+        "status_ja": STATUS_JA.get(n.status, n.status),
+        "card": patron.card if patron else "",
+        "name": patron.name if patron else "",
+        "created_at": n.created_at,
+        "next_attempt_at": n.next_attempt_at,
+        "sent_at": n.sent_at,
+        "last_error": n.last_error,
+    }
+
+
+def overview(recent_days: int = 2, limit: int = 200) -> dict:
+    """F10: notices waiting (incl. being sent), failed, sent recently, and the call list."""
+    N = models.Notice
+    base = N.select(N, models.Patron).join(models.Patron, join_type=JOIN.LEFT_OUTER, on=(N.patron == models.Patron.id))
+    since = clock.now() - timedelta(days=recent_days)
+    return {
+        "pending": [_detail(n) for n in base.where(N.status.in_(("pending", "sending"))).order_by(N.next_attempt_at, N.id).limit(limit)],
+        "failed": [_detail(n) for n in base.where(N.status == "failed").order_by(N.id.desc()).limit(limit)],
+        "sent": [_detail(n) for n in base.where((N.status == "sent") & (N.sent_at >= since)).order_by(N.sent_at.desc(), N.id.desc()).limit(limit)],
+        "call_list": call_list(),
+    }
+
+
+def call_list() -> list[dict]:
+    """Patrons whose registered address was permanently rejected: staff must telephone them
+    (and ask for a working address). F9 and F10 show this."""
+    P = models.Patron
+    rows = P.select().where((P.email_ok == False) & (P.email != "") & (P.withdrawn == False)).order_by(P.card)  # noqa: E712
+    out = []
+    for p in rows:
+        last = (
+            models.Notice.select()
+            .where((models.Notice.patron == p.id) & (models.Notice.status == "failed") & (models.Notice.last_error != STOPPED))
+            .order_by(models.Notice.id.desc())
+            .first()
+        )
+        waiting = models.Notice.select().where((models.Notice.patron == p.id) & (models.Notice.status == "failed")).count()
+        out.append(
+            {
+                "card": p.card,
+                "name": p.name,
+                "phone": p.phone,
+                "email": p.email,
+                "error": last.last_error if last else "",
+                "failed_notices": waiting,
+            }
+        )
+    return out
+
+
+def retry_notice(notice_id: int, address: str | None = None, actor: Actor = CLI) -> dict:
+    """Staff: put a failed notice back in the queue, optionally to a corrected address (the
+    notice only; the patron's registered address changes through :func:`set_email`)."""
+    with models.write_tx():
+        n = models.Notice.get_or_none(models.Notice.id == notice_id)
+        if n is None:
+            raise Refused("unknown-notice", f"通知 {notice_id} はありません。")
+        if n.status == "sent":
+            raise Refused("already-sent", f"通知 {notice_id} は送信済みです。")
+        if n.status == "sending":
+            raise Refused("being-sent", f"通知 {notice_id} はいま送信中です。しばらくしてから確認してください。")
+        to = n.to_addr
+        if address is not None and address.strip():
+            check = check_address(address)
+            if check.address is None:
+                raise InvalidInput(check.reason, check.message)
+            to = check.address
+        patron = n.patron
+        if address_stopped(patron, to):
+            raise Refused(
+                "address-bounced",
+                "この宛先は受け取りを拒否されました（不通）。宛先を修正するか、利用者のメールアドレスを変更してください。",
+            )
+        changed = not same_address(to, n.to_addr)
+        models.Notice.update(
+            to_addr=to, status="pending", attempts=0, next_attempt_at=clock.now(), last_error="", claimed_by="", claimed_at=None
+        ).where(models.Notice.id == n.id).execute()
+        audit(actor, "notice-retry", patron.card if patron else "", notice=n.id, kind=n.kind, address_changed=changed)
+    return {"ok": True, "id": notice_id, "to": to, "status": "pending"}
