@@ -1,8 +1,9 @@
 """Temporary web passwords (仮パスワード): random, easy to read off a slip.
 
 Made with :mod:`secrets` from an alphabet without characters that look alike on paper or on a
-screen (0/O/o, 1/l/I/i, 2/Z, 5/S, 8/B). At least one upper-case letter, one lower-case letter
-and one digit. Shown in groups of four; the groups' separators are not part of the password.
+screen: 0/O/o, 1/l/I/i, 2/Z, 5/S, 8/B, 9/g/q, and lower-case letters shaped like their capitals
+(c k p u v w x y z). At least one upper-case letter, one lower-case letter and one digit
+(37 symbols, so 12 characters carry about 62 bits). Shown in groups of four; the groups' separators are not part of the password.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import secrets
 MIN_LENGTH = 12
 GROUP = 4
 UPPER = "ACDEFGHJKLMNPQRTUVWXY"
-LOWER = "abcdefghjkmnpqrstuvwxyz"
+LOWER = "abdefhjmnrt"
 DIGITS = "34679"
 ALPHABET = UPPER + LOWER + DIGITS
-LOOK_ALIKES = "0Oo1lIi2Z5S8B"
+LOOK_ALIKES = "0Oo1lIi2Z5S8Bgqckpuvwxyz"
 
 
 def generate(length: int = MIN_LENGTH) -> str:

@@ -10,7 +10,7 @@ import models
 from counter_app import cli
 from counter_app.services import Actor, patrons
 
-FIXED_PASSWORD = "Kp7xMa4QdR3v"
+FIXED_PASSWORD = "Kb7rMa4QdR3t"
 
 
 def add(name="杵築 花子", kana="キツキ ハナコ", birth=date(1985, 6, 12), **kw) -> models.Patron:

@@ -130,7 +130,7 @@ def test_temporary_password_alphabet_and_length():
 
 def test_alphabet_has_no_look_alikes():
     assert not set(passwords.ALPHABET) & set(passwords.LOOK_ALIKES)
-    assert len(set(passwords.ALPHABET)) == len(passwords.ALPHABET) >= 45
+    assert len(set(passwords.ALPHABET)) == len(passwords.ALPHABET) >= 36
 
 
 def test_temporary_passwords_are_unique():

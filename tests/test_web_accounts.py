@@ -256,6 +256,7 @@ def test_web_account_model_has_no_place_for_a_document_number():
 
 
 def test_password_slip_matches_the_expected_text(db, desk, monkeypatch):
+    assert set(FIXED_PASSWORD) <= set(passwords.ALPHABET)
     monkeypatch.setattr(passwords, "generate", lambda length=12: FIXED_PASSWORD)
     add()
     issued = web_accounts.register("1000001", "license", desk_actor(desk))
