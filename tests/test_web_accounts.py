@@ -286,3 +286,15 @@ def test_slip_goes_to_the_print_command(db, desk, tmp_path, monkeypatch):
     assert web_accounts.print_password_slip(issued).printed
     assert "仮パスワード" in out.read_text(encoding="utf-8")
     assert not (tmp_path / "spool").exists() or not list((tmp_path / "spool").iterdir())
+
+
+@pytest.mark.parametrize("channel", ["web", "phone", "kiosk"])
+def test_registration_is_at_the_counter_only(db, desk, channel):
+    from counter_app.services import Actor
+
+    add()
+    for reissue in (False, True):
+        with pytest.raises(Refused) as e:
+            web_accounts.register("1000001", "license", Actor(desk.id, channel), reissue=reissue)
+        assert e.value.reason == "in-person-only"
+    assert models.WebAccount.select().count() == 0

@@ -21,6 +21,10 @@ from counter_app.services.staff import hash_password
 from policies import passwords, registration
 
 
+# Registration needs the patron in person with an identity document: never by web or phone.
+REMOTE_CHANNELS = frozenset({"web", "phone", "kiosk"})
+
+
 @dataclass(frozen=True)
 class Issued:
     """A freshly issued temporary password. The only place the plain text ever lives."""
@@ -82,7 +86,12 @@ def register(raw_card: str, id_type: str, actor: Actor = CLI, reissue: bool = Fa
     """Register the patron for the web service (or, with ``reissue``, replace the password of
     an existing registration after a new ID check). Refusals: ``unknown-card``, ``under-age``
     (with the date the patron becomes eligible), ``already-registered``, ``not-registered``,
-    ``withdrawn``, ``invalid-id-type``."""
+    ``withdrawn``, ``invalid-id-type``, ``in-person-only`` (asked through the web or phone)."""
+    if actor.channel in REMOTE_CHANNELS:
+        raise Refused(
+            "in-person-only",
+            "WEBサービスの利用登録と仮パスワードの再発行は、ご本人が来館して窓口で行います。",
+        )
     _check_id_type(id_type)
     patron = get_patron(raw_card)
     if patron.withdrawn:
