@@ -19,7 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from counter_app.services import Actor, InvalidInput, ServiceError, run, web_accounts
+from counter_app.services import Actor, ServiceError, run, web_accounts
 from counter_app.services.patrons import add_patron
 from policies import passwords
 from policies.registration import FIELD_NAMES, ID_TYPES, ja_date, parse_birth

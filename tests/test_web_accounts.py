@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import models
-from counter_app import clock
 from counter_app.services import InvalidInput, Refused, patrons, staff, web_accounts
 from policies import passwords
 from tests.helpers_webreg import FIXED_PASSWORD, add, db_bytes, desk_actor
