@@ -33,7 +33,7 @@ FEATURES = [
     Feature("f5", "checkin", "返却", None),
     Feature("f6", "renew", "延長", None),
     Feature("f7", "reserve", "予約", None),
-    Feature("f8", "webreg", "WEB登録", None),
+    Feature("f8", "webreg", "WEB登録", "screens.webreg:WebRegScreen"),
     Feature("f9", "holds", "取置・回送", None),
     Feature("f10", "notices", "通知", "screens.notices:NoticesScreen"),
 ]

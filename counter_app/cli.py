@@ -21,6 +21,9 @@ log = logging.getLogger("counter_app")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # Japanese, one line, exit 2
+        # Never echo what was typed: a stray argument may be an identity-document number.
+        if message.startswith("unrecognized arguments"):
+            message = "余分な引数があります（値に空白が含まれるときは引用符で囲んでください）"
         self.exit(2, f"{self.prog}: 使い方が違います: {message}\n（{self.prog} --help で使い方を表示）\n")
 
 

@@ -5,6 +5,7 @@ MODULES = [
     "catalog",
     "staff",
     "patron",
+    "web",
     "ui",
     "notices",
 ]

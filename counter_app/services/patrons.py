@@ -10,7 +10,9 @@ import jaconv
 import models
 from counter_app import clock
 from counter_app.services import CLI, Actor, InvalidInput, Refused, audit
+from policies import registration
 from policies.cards import CARD_LENGTH, normalize_card
+from policies.idnumber import looks_like_id_number
 
 FIRST_CARD = 1000001
 OPEN_HOLDS = ("waiting", "in-transit", "ready")
@@ -66,38 +68,81 @@ def next_card_number() -> str:
     return f"{seq:0{CARD_LENGTH}d}"
 
 
+def _refuse_problems(problems) -> None:
+    """Raise for the first problem; every reason code goes into the refusal."""
+    if problems:
+        raise InvalidInput(
+            [p.reason for p in problems],
+            "\n".join(dict.fromkeys(p.message for p in problems)),
+            fields=sorted({p.field for p in problems if p.field}),
+        )
+
+
+def find_duplicates(name: str, birth: date) -> list[models.Patron]:
+    """Patrons with the same name (spaces and width ignored) and the same birth date."""
+    key = registration.duplicate_key(name)
+    return [
+        p for p in models.Patron.select().where(models.Patron.birth_date == birth).order_by(models.Patron.card)
+        if registration.duplicate_key(p.name) == key
+    ]
+
+
 def add_patron(
     name: str,
     kana: str,
-    birth: date,
+    birth: date | None,
     phone: str = "",
     email: str = "",
     card: str | None = None,
     actor: Actor = CLI,
+    confirm_duplicate: bool = False,
+    kana_required: bool = False,
 ) -> models.Patron:
-    """Create a patron with a new card (or the given, unused one)."""
-    name = unicodedata.normalize("NFC", (name or "").strip())
-    if not name:
-        raise InvalidInput("empty-name", "氏名を入力してください。")
+    """Create a patron (利用者カードの新規作成) with the next free card number (or the given,
+    unused one). Checks the details (policies.registration.check_new_patron: empty name, birth
+    date in the future or before 1900, kana, phone, e-mail, and anything that looks like a
+    12-digit individual number). Same name + birth date as an existing patron is refused with
+    ``possible-duplicate`` unless ``confirm_duplicate`` is set."""
+    _refuse_problems(
+        registration.check_new_patron(name, kana, birth, phone, email, clock.today(), kana_required=kana_required)
+    )
+    name = registration.clean_name(name)
+    kana = registration.clean_kana(kana)
+    phone = registration.clean_text(phone)
+    email = registration.clean_text(email)
     with models.write_tx():
         if card:
+            if looks_like_id_number(card):
+                raise InvalidInput("looks-like-id-number", "利用者カード番号は数字7桁です。個人番号などの番号は入力できません。")
             card = card_or_raise(card)
             if models.Patron.select().where(models.Patron.card == card).exists():
                 raise Refused("card-in-use", f"利用者カード {card} はすでに使われています。")
-        else:
+        dupes = find_duplicates(name, birth)
+        if dupes and not confirm_duplicate:
+            cards = [p.card for p in dupes]
+            raise Refused(
+                "possible-duplicate",
+                f"同じ氏名・生年月日の利用者がすでにいます（カード {'、'.join(cards)}）。"
+                "別の方であることを確認してから登録してください。",
+                cards=cards,
+            )
+        if not card:
             card = next_card_number()
         patron = models.Patron.create(
             card=card,
             name=name,
-            kana=(kana or "").strip(),
+            kana=kana,
             kana_key=kana_key(kana),
             birth_date=birth,
-            phone=(phone or "").strip(),
-            email=(email or "").strip(),
+            phone=phone,
+            email=email,
             email_registered_at=clock.now() if email else None,
             created_by=actor.staff_id,
         )
-        audit(actor, "patron-add", card)
+        if dupes:
+            audit(actor, "patron-add", card, duplicate_confirmed=True)
+        else:
+            audit(actor, "patron-add", card)
     return patron
 
 
