@@ -29,7 +29,7 @@ class Feature:
 FEATURES = [
     Feature("f2", "patron", "利用者", "screens.patron:PatronScreen"),
     Feature("f3", "search", "資料検索", "screens.search:SearchScreen"),
-    Feature("f4", "checkout", "貸出", None),
+    Feature("f4", "checkout", "貸出", "screens.checkout:CheckoutScreen"),
     Feature("f5", "checkin", "返却", None),
     Feature("f6", "renew", "延長", None),
     Feature("f7", "reserve", "予約", None),
