@@ -107,3 +107,78 @@ def test_checkout_refusal_shows_the_reason_in_japanese(people):
             assert "他の利用者に貸出中" in _cells(table)[0][3]
 
     asyncio.run(main())
+
+
+def test_return_shows_where_each_item_goes(people, tmp_path):
+    a, _b, actor = people
+    circulation.checkout(a, [BOOK_KIT, BOOK_YAM], "KIT", actor)
+
+    async def main():
+        app = _app(actor, point="YAM")  # a terminal at the YAM reading room
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f5")
+            await pilot.pause()
+            await pilot.press(*_keys(f"{BOOK_KIT}\n{BOOK_YAM}\nXYZ\n"))
+            screen = app.screen
+            table = screen.query_one("#ci-lines")
+            await _settle(pilot, lambda: table.row_count == 3 and not screen._busy
+                          and all("処理待ち" not in r[3] for r in _cells(table)))
+            rows = _cells(table)
+            assert "回送" in rows[0][3] and "杵築市立図書館" in rows[0][3]
+            assert "書架" in rows[1][3]
+            assert "返却できません" in rows[2][3] and "登録されていません" in rows[2][4]
+            assert "返却 2 点" in str(screen.query_one("#ci-status").render())
+            # The overdue list is one key away.
+            await pilot.press("ctrl+o")
+            await _settle(pilot, lambda: "延滞一覧" in str(app.screen.query_one("#od-head").render()))
+            await pilot.press("escape")
+
+    asyncio.run(main())
+    assert models.Loan.select().count() == 0
+    assert item(BOOK_KIT).status == "in-transit" and item(BOOK_YAM).status == "available"
+    assert len(list((tmp_path / "spool").glob("*transit*"))) == 1
+
+
+def test_telephone_renewal_by_kana_and_birth_with_a_refusal_read_out(people, monkeypatch):
+    a, b, actor = people
+    set_today(monkeypatch, "2026-11-26")
+    circulation.checkout(a, [BOOK_KIT, BOOK_KIT_2, MAGAZINE], "KIT", actor)
+    reserve(b, BOOK_KIT_2)
+    set_today(monkeypatch, "2026-12-03")
+
+    async def main():
+        app = _app(actor)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f6")
+            await pilot.pause()
+            await pilot.press("ctrl+t")  # telephone
+            assert app.screen.via == "phone"
+            await pilot.press("ctrl+g")
+            await pilot.press(*_keys("キツキ ハナコ\n19850612\n"))
+            screen = app.screen
+            table = screen.query_one("#rn-loans")
+            await _settle(pilot, lambda: table.row_count == 3)
+            info = str(screen.query_one("#rn-patron").render())
+            assert "杵築 花子" in info and "フリガナ＋生年月日" in info
+            rows = {r[1]: r for r in _cells(table)}
+            assert "可" in rows[BOOK_KIT][4] and "2026-12-17" in rows[BOOK_KIT][5]
+            assert "予約" in rows[BOOK_KIT_2][5] and "雑誌" in rows[MAGAZINE][5]
+            # Select the renewable book and the reserved one, renew, read back.
+            for idx, r in enumerate(_cells(table)):
+                if r[1] in (BOOK_KIT, BOOK_KIT_2):
+                    table.move_cursor(row=idx)
+                    await pilot.press("space")
+            await pilot.press("ctrl+r")
+            readback = screen.query_one("#rn-readback")
+            await _settle(pilot, lambda: "読み上げ" in str(readback.render()))
+            text = str(readback.render())
+            assert "『こころ』は延長しました" in text and "12月17日（木）" in text
+            assert "『吾輩は猫である』は延長できません" in text and "予約が入っている" in text
+
+    asyncio.run(main())
+    loan = models.Loan.get(models.Loan.item == item(BOOK_KIT).id)
+    assert loan.renewals == 1 and loan.renew_channel == "phone" and loan.staff_id == actor.staff_id
+    assert models.Loan.get(models.Loan.item == item(BOOK_KIT_2).id).renewals == 0
+    ev = models.AuditEvent.get(models.AuditEvent.action == "renew")
+    assert '"identity": "kana+birth"' in ev.detail and ev.channel == "phone"
+    assert models.AuditEvent.select().where(models.AuditEvent.action == "identity-check").count() == 1
