@@ -62,9 +62,9 @@ class CheckinScreen(Screen):
         table = DataTable(id="ci-lines", cursor_type="row", zebra_stripes=True)
         table.add_column("No", width=3, key="no")
         table.add_column("バーコード", width=12, key="barcode")
-        table.add_column("書名", width=34, key="title")
+        table.add_column("書名", width=30, key="title")
         table.add_column("行き先", width=22, key="route")
-        table.add_column("メモ", key="note")
+        table.add_column("メモ", width=44, key="note")
         yield table
         yield Static("", id="ci-status")
         yield Footer()
@@ -107,7 +107,7 @@ class CheckinScreen(Screen):
         table = self.query_one("#ci-lines", DataTable)
         if r["ok"]:
             self._done += 1
-        note = r.get("message", "")
+        note = r.get("note", "") if r["ok"] else r.get("message", "")
         try:
             table.update_cell(message.row, "barcode", r["barcode"])
             table.update_cell(message.row, "title", r.get("title") or "")

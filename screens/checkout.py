@@ -73,8 +73,8 @@ class CheckoutScreen(Screen):
         table = DataTable(id="co-lines", cursor_type="row", zebra_stripes=True)
         table.add_column("No", width=3, key="no")
         table.add_column("バーコード", width=12, key="barcode")
-        table.add_column("書名", width=40, key="title")
-        table.add_column("結果", key="result")
+        table.add_column("書名", width=32, key="title")
+        table.add_column("結果", width=64, key="result")
         yield table
         yield Static("", id="co-status")
         yield Footer()

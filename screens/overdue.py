@@ -41,8 +41,8 @@ class OverdueScreen(ModalScreen[None]):
             table.add_column("カード", width=7)
             table.add_column("氏名", width=12)
             table.add_column("電話", width=13)
-            table.add_column("メール", width=4)
-            table.add_column("書名", width=30)
+            table.add_column("メール", width=6)
+            table.add_column("書名", width=28)
             table.add_column("返却期限", width=10)
             table.add_column("超過", width=5)
             yield table

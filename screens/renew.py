@@ -95,7 +95,7 @@ class RenewScreen(Screen):
         table.add_column("書名", width=28, key="title")
         table.add_column("返却期限", width=10, key="due")
         table.add_column("延長", width=8, key="ok")
-        table.add_column("延長後の期限／延長できない理由", key="why")
+        table.add_column("延長後の期限／延長できない理由", width=56, key="why")
         yield table
         yield Static("", id="rn-readback", classes="panel")
         yield Footer()
@@ -183,7 +183,10 @@ class RenewScreen(Screen):
         table.clear()
         for r in self._rows:
             if r["renewable"]:
-                ok, why = "[green]可[/green]", f"{r['new_due']}（{r['renewable_until']}まで延長可）"
+                ok = "[green]可[/green]"
+                why = f"新しい期限 {r['new_due']}（延長は {r['renewable_until']} まで）"
+                if r["new_due"] <= r["due"]:
+                    why += " [yellow]※今は期限が延びません[/yellow]"
             else:
                 ok, why = "[red]不可[/red]", "／".join(t.rstrip("。") for t in r["reason_texts"])
             mark = "✓" if r["barcode"] in self._selected else ""
