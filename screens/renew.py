@@ -97,6 +97,7 @@ class RenewScreen(Screen):
         table.add_column("延長", width=8, key="ok")
         table.add_column("延長後の期限／延長できない理由", width=56, key="why")
         yield table
+        yield Static("", id="rn-detail")
         yield Static("", id="rn-readback", classes="panel")
         yield Footer()
 
@@ -188,7 +189,7 @@ class RenewScreen(Screen):
                 if r["new_due"] <= r["due"]:
                     why += " [yellow]※今は期限が延びません[/yellow]"
             else:
-                ok, why = "[red]不可[/red]", "／".join(t.rstrip("。") for t in r["reason_texts"])
+                ok, why = "[red]不可[/red]", "／".join(r["reason_labels"])
             mark = "✓" if r["barcode"] in self._selected else ""
             due = f"[red]{r['due']}[/red]" if r["overdue"] else r["due"]
             table.add_row(mark, r["barcode"], r["title"], due, ok, why, key=r["barcode"])
@@ -213,6 +214,11 @@ class RenewScreen(Screen):
     @on(DataTable.RowSelected, "#rn-loans")
     def _row_enter(self) -> None:
         self.action_toggle_row()
+
+    @on(DataTable.RowHighlighted, "#rn-loans")
+    def _row_detail(self, event: DataTable.RowHighlighted) -> None:
+        row = next((r for r in self._rows if r["barcode"] == getattr(event.row_key, "value", None)), None)
+        self.query_one("#rn-detail", Static).update(f"『{row['title']}』 {row['summary']}" if row else "")
 
     def action_select_renewable(self) -> None:
         self._selected = {r["barcode"] for r in self._rows if r["renewable"]}

@@ -33,13 +33,13 @@ class ScanInput(Input):
         if value.strip():
             self.post_message(self.Scanned(self, value))
 
+    # Textual calls the ``_on_*`` handler of every class in the MRO until one prevents the
+    # default, so these only take what is theirs and leave the rest to ``Input``.
     async def _on_key(self, event: events.Key) -> None:
         if event.key in ("enter", "ctrl+m", "ctrl+j"):
             event.stop()
             event.prevent_default()
             self._take()
-            return
-        await super()._on_key(event)
 
     async def action_submit(self) -> None:
         self._take()
@@ -47,9 +47,9 @@ class ScanInput(Input):
     def _on_paste(self, event: events.Paste) -> None:
         lines = event.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         if len(lines) == 1:
-            super()._on_paste(event)
-            return
+            return  # Input inserts a single line
         event.stop()
+        event.prevent_default()
         for line in lines[:-1]:
             self.insert_text_at_cursor(line)
             self._take()

@@ -162,7 +162,7 @@ def test_telephone_renewal_by_kana_and_birth_with_a_refusal_read_out(people, mon
             assert "杵築 花子" in info and "フリガナ＋生年月日" in info
             rows = {r[1]: r for r in _cells(table)}
             assert "可" in rows[BOOK_KIT][4] and "2026-12-17" in rows[BOOK_KIT][5]
-            assert "予約" in rows[BOOK_KIT_2][5] and "雑誌" in rows[MAGAZINE][5]
+            assert "予約あり" in rows[BOOK_KIT_2][5] and "雑誌" in rows[MAGAZINE][5]
             # Select the renewable book and the reserved one, renew, read back.
             for idx, r in enumerate(_cells(table)):
                 if r[1] in (BOOK_KIT, BOOK_KIT_2):
@@ -182,3 +182,45 @@ def test_telephone_renewal_by_kana_and_birth_with_a_refusal_read_out(people, mon
     ev = models.AuditEvent.get(models.AuditEvent.action == "renew")
     assert '"identity": "kana+birth"' in ev.detail and ev.channel == "phone"
     assert models.AuditEvent.select().where(models.AuditEvent.action == "identity-check").count() == 1
+
+
+def test_scan_input_splits_a_pasted_block_and_keeps_a_partial_last_line():
+    from textual import events
+    from textual.app import App
+
+    from screens.scaninput import ScanInput
+
+    class Probe(App):
+        def __init__(self):
+            super().__init__()
+            self.got = []
+
+        def compose(self):
+            yield ScanInput(id="s")
+
+        def on_scan_input_scanned(self, message):
+            self.got.append(message.value)
+
+    async def main():
+        app = Probe()
+        async with app.run_test() as pilot:
+            field = app.query_one(ScanInput)
+            field.post_message(events.Paste("1000000001\r\n1000000004\n10000"))
+            await pilot.pause()
+            assert app.got == ["1000000001", "1000000004"] and field.value == "10000"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.got[-1] == "10000" and field.value == ""
+
+    asyncio.run(main())
+
+
+def test_birth_date_as_staff_type_it():
+    from datetime import date
+
+    from screens.renew import parse_birth, spoken_date
+
+    assert parse_birth("1985-06-12") == parse_birth("１９８５/6/12") == parse_birth("19850612") == date(1985, 6, 12)
+    assert parse_birth("1985年6月12日") == date(1985, 6, 12)
+    assert parse_birth("1985-02-30") is None and parse_birth("きのう") is None
+    assert spoken_date("2026-12-17") == "12月17日（木）"

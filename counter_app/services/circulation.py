@@ -411,6 +411,7 @@ def renewal_preview(card: str) -> list[dict]:
             "renewable": pv.renewable,
             "reasons": pv.reasons,
             "reason_texts": pv.texts(),
+            "reason_labels": [renewal_rules.RENEWAL_SHORT.get(c, c) for c in pv.reasons],
             "renewable_until": pv.renewable_until.isoformat() if pv.renewable_until else None,
             "new_due": pv.new_due.isoformat() if pv.new_due else None,
             "summary": pv.summary() + (f" {note}" if note else ""),
