@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from counter_app.services import Actor, ServiceError, run
 from counter_app.services.circulation import checkout, print_receipt
 from counter_app.services.patrons import patron_summary
+from policies.cards import normalize_card
 from screens.scaninput import ScanInput
 
 PROMPT_CARD = "[b]利用者カード[/b]を読み取ってください（または番号を入力して Enter）"
@@ -175,6 +176,8 @@ class CheckoutScreen(Screen):
                 text += "　[yellow]※延滞あり[/yellow]"
         else:
             text = f"[red]貸出できません: {r['message']}[/red]"
+            if r["reasons"] == ["unknown-item"] and normalize_card(r["barcode"]).card:
+                text = "[red]利用者カードのようです。次の利用者は Ctrl+N を押してから読み取ってください。[/red]"
         try:
             table.update_cell(message.row, "barcode", r["barcode"])
             table.update_cell(message.row, "title", r.get("title") or "")
