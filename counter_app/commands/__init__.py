@@ -6,6 +6,7 @@ MODULES = [
     "staff",
     "patron",
     "web",
-    "ui",
+    "circulation",
     "notices",
+    "ui",
 ]
