@@ -181,9 +181,10 @@ def check_new_patron(
 
 
 def parse_birth(text: str | None) -> date | None:
-    """A typed birth date: 2013-04-02, 2013/4/2, 20130402 or full-width digits; None if not."""
-    s = clean_text(text).replace("/", "-").replace(".", "-").replace(" ", "")
-    m = re.fullmatch(r"(\d{4})-?(\d{1,2})-?(\d{1,2})", s) if "-" in s else re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
+    """A typed date of birth: 2013-04-02, 2013/4/2, 2013.4.2, 2013年4月2日, 20130402 (full-width
+    digits too) → date; None when it is not a real date. Shared by every screen and command."""
+    s = clean_text(text).replace(" ", "")
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", s) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
     if not m:
         return None
     try:

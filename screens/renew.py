@@ -8,8 +8,6 @@ read back the new due dates or the reasons shown in the read-back panel.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
 
 from textual import on, work
@@ -23,6 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from counter_app.services import Actor, ServiceError, run
 from counter_app.services.circulation import find_patron_for_phone, renew, renewal_preview
 from counter_app.services.patrons import patron_summary
+from policies.registration import parse_birth
 
 WEEKDAY = "月火水木金土日"
 
@@ -32,18 +31,6 @@ def spoken_date(iso: str | None) -> str:
         return ""
     d = date.fromisoformat(iso)
     return f"{d.month}月{d.day}日（{WEEKDAY[d.weekday()]}）"
-
-
-def parse_birth(text: str) -> date | None:
-    """'1985-06-12', '1985/6/12', '19850612' (full-width too) → date, else None."""
-    s = unicodedata.normalize("NFKC", text or "").strip()
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", s) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
 
 
 class RenewScreen(Screen):

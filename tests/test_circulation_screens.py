@@ -218,7 +218,8 @@ def test_scan_input_splits_a_pasted_block_and_keeps_a_partial_last_line():
 def test_birth_date_as_staff_type_it():
     from datetime import date
 
-    from screens.renew import parse_birth, spoken_date
+    from policies.registration import parse_birth
+    from screens.renew import spoken_date
 
     assert parse_birth("1985-06-12") == parse_birth("１９８５/6/12") == parse_birth("19850612") == date(1985, 6, 12)
     assert parse_birth("1985年6月12日") == date(1985, 6, 12)

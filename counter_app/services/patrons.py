@@ -16,14 +16,6 @@ from policies.idnumber import looks_like_id_number
 
 FIRST_CARD = 1000001
 OPEN_HOLDS = ("waiting", "in-transit", "ready")
-HOLD_STATUS_JA = {
-    "waiting": "予約待ち",
-    "in-transit": "回送中",
-    "ready": "受け取り可",
-    "fulfilled": "貸出済",
-    "cancelled": "取消",
-    "expired": "期限切れ",
-}
 
 
 def card_or_raise(raw: str) -> str:
