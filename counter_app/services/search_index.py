@@ -103,6 +103,7 @@ def index_bibs(bibs: list[models.Bib]) -> None:
         bib.fts_key = fts_key(bib.id, bib.year)
         rows.append((bib.fts_key, *_values_of(bib)))
         keys.append((bib.fts_key, bib.id))
+    rows.sort()  # FTS5 flushes its in-memory segment whenever a rowid goes down
     models.db.cursor().executemany(INSERT, rows)
     models.db.cursor().executemany("UPDATE bib SET fts_key = ? WHERE id = ?", keys)
 
@@ -122,7 +123,8 @@ def rebuild(batch: int = 5000) -> int:
     cols = "id, year, title, creator, publisher, title_yomi, creator_yomi, isbn, ndc, source_id, series"
     with models.write_tx():
         models.db.execute_sql("DELETE FROM bib_fts")
-        rows = models.db.execute_sql(f"SELECT {cols} FROM bib ORDER BY id").fetchall()
+        rows = models.db.execute_sql(f"SELECT {cols} FROM bib").fetchall()
+        rows.sort(key=lambda r: fts_key(r[0], r[1]))  # ascending rowids: FTS5 builds in bulk
         for start in range(0, len(rows), batch):
             fts, keys = [], []
             for r in rows[start : start + batch]:
