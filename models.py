@@ -92,8 +92,8 @@ class Bib(BaseModel):
     volume = CharField(default="")
     note = TextField(default="")
     title_key = TextField(default="", index=True)  # normalised title, for exact-match ranking
-    # rowid of this record's row in the search index bib_fts: (year << 32) | id, so that the
-    # index's own rowid order is "newest year first" (see counter_app/services/search_index.py)
+    # rowid of this record's row in the search index bib_fts: ((9999 - year) << 32) | id, so that
+    # the index's own rowid order is "newest year first" (see counter_app/services/search_index.py)
     fts_key = IntegerField(null=True)
     created_at = DateTimeField(default=_now)
 

@@ -6,10 +6,12 @@ ISBN: 分類: ヨミ:); a plain word matches any field, a plain ISBN (10 or 13 d
 not) finds its record.
 
 Ranking: the exact title first, then titles that start with the query, then titles that
-contain it, then matches in other fields; within each group the newest year first. The groups
-are asked of the index one after the other, each in the index's own rowid order (= newest
-year first), so a first page costs one short walk of the index even when a one-character
-word matches a large part of the catalogue; ``total`` is the index's count of every match.
+contain it, then matches in other fields; within each group the newest year first (the index's
+own rowid order, see search_index.py). Up to ``SMALL`` hits are ranked in full from one walk of
+the index. Above that (a one-character word can match a sixth of a million-record catalogue)
+the page is the exact title, then a bounded set of titles starting with the query from the
+title_key index, then every other hit newest first, so a first page costs a few lookups and
+one short walk; ``total`` is still the index's count of every match.
 """
 
 from __future__ import annotations
@@ -192,25 +194,98 @@ def _sql(sql: str, params=()) -> list[tuple]:
         raise
 
 
-def _tiers(p: Plan) -> list[str]:
-    """FTS5 expressions of the ranking groups after the exact title, each disjoint."""
-    m = p.match
+SMALL = 1000  # up to this many hits are ranked in full; above, within a bounded candidate set
+PREFIX_CANDIDATES = 1000  # titles starting with the query, looked up in the title_key index
+
+
+def _phrase(term: str) -> tuple[str, bool]:
+    """'"日本 本語"' → ('日本 本語', False); '"日"*' → ('日', True)."""
+    prefix = term.endswith("*")
+    return term.rstrip("*").strip('"'), prefix
+
+
+def _title_group(tokens: str, phrases: list[tuple[str, bool]]) -> int:
+    """1 = the title starts with the first word and holds every word, 2 = holds every word,
+    3 = the words are elsewhere. ``tokens`` is the title's index tokens (bib_fts.title)."""
+    t = " " + tokens + " "
+    for body, prefix in phrases:
+        if (" " + body + ("" if prefix else " ")) not in t:
+            return 3
+    body, prefix = phrases[0]
+    return 1 if t.startswith(" " + body + ("" if prefix else " ")) else 2
+
+
+def _exact_keys(p: Plan) -> list[int]:
+    """Index keys of records whose whole title is the query (and that match all of it)."""
+    if not p.rank_key:
+        return []
+    keys = [r[0] for r in _sql("SELECT fts_key FROM bib WHERE title_key = ? AND fts_key IS NOT NULL", (p.rank_key,))]
+    return _verified(p, sorted(keys))
+
+
+def _verified(p: Plan, keys: list[int]) -> list[int]:
+    """The keys (in order) whose records match the whole query."""
+    out: list[int] = []
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        ok = {r[0] for r in _sql(f"SELECT rowid FROM bib_fts WHERE bib_fts MATCH ? AND rowid IN ({marks})", (p.match, *chunk))}
+        out.extend(k for k in chunk if k in ok)
+    return out
+
+
+def _rank_small(p: Plan, keys: list[int]) -> list[int]:
+    """Every hit ranked: exact title, title starts with the query, title holds it, the rest;
+    ``keys`` are in index order (newest year first), which each group keeps."""
     if not p.rank_terms:
-        return [m]
-    first = p.rank_terms[0]
-    in_title = "title : (" + " AND ".join(p.rank_terms) + ")"
-    starts = f"title : ^{first}"
-    return [
-        f"({m}) AND ({starts}) AND ({in_title})",
-        f"(({m}) AND ({in_title})) NOT ({starts})",
-        f"({m}) NOT ({in_title})",
-    ]
+        return keys
+    in_hits = set(keys)
+    exact = [k for k in _exact_keys(p) if k in in_hits]
+    shown = set(exact)
+    rest = [k for k in keys if k not in shown]
+    titles: dict[int, str] = {}
+    for start in range(0, len(rest), 900):
+        chunk = rest[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        titles.update(_sql(f"SELECT id, c0 FROM bib_fts_content WHERE id IN ({marks})", chunk))
+    phrases = [_phrase(t) for t in p.rank_terms]
+    groups: dict[int, list[int]] = {1: [], 2: [], 3: []}
+    for k in rest:
+        groups[_title_group(titles.get(k) or "", phrases)].append(k)
+    return exact + groups[1] + groups[2] + groups[3]
 
 
-def _not_in(keys: list[int]) -> tuple[str, list]:
-    if not keys:
-        return "", []
-    return f" AND rowid NOT IN ({','.join('?' * len(keys))})", list(keys)
+def _rank_large(p: Plan, limit: int, offset: int) -> list[int]:
+    """One page when the hits are many: the exact title, then titles that start with the query
+    (a bounded set from the title_key index, newest first), then every other hit in index order
+    (newest first). Costs a few index lookups and one short walk of the index."""
+    head = _exact_keys(p)
+    if p.rank_key:
+        hi = p.rank_key + "\U0010ffff"
+        cands = sorted(
+            r[0]
+            for r in _sql(
+                "SELECT fts_key FROM bib WHERE title_key > ? AND title_key < ? AND fts_key IS NOT NULL LIMIT ?",
+                (p.rank_key, hi, PREFIX_CANDIDATES),
+            )
+        )
+        need = offset + limit - len(head)
+        for start in range(0, len(cands), 100):
+            if need <= 0:
+                break
+            got = _verified(p, cands[start : start + 100])
+            head.extend(got)
+            need -= len(got)
+    page = head[offset : offset + limit]
+    if len(page) < limit:
+        skip = max(0, offset - len(head))
+        extra = f" AND rowid NOT IN ({','.join('?' * len(head))})" if head else ""
+        rows = _sql(
+            f"SELECT rowid FROM bib_fts WHERE bib_fts MATCH ?{extra} ORDER BY rowid LIMIT ? OFFSET ?",
+            (p.match, *head, limit - len(page), skip),
+        )
+        page.extend(r[0] for r in rows)
+    return page
 
 
 def count(query: str, fields: dict[str, str] | None = None) -> int:
@@ -228,40 +303,15 @@ def match_ids(query: str, fields: dict[str, str] | None = None) -> set[int]:
     return {bib_id(r[0]) for r in _sql("SELECT rowid FROM bib_fts WHERE bib_fts MATCH ?", (p.match,))}
 
 
-def ranked_keys(p: Plan, limit: int, offset: int) -> list[int]:
-    """Index keys of one page, in ranking order."""
-    exact: list[int] = []
-    if p.rank_key:
-        keys = [r[0] for r in _sql("SELECT fts_key FROM bib WHERE title_key = ? AND fts_key IS NOT NULL", (p.rank_key,))]
-        if keys:
-            marks = ",".join("?" * len(keys))
-            exact = [
-                r[0]
-                for r in _sql(
-                    f"SELECT rowid FROM bib_fts WHERE bib_fts MATCH ? AND rowid IN ({marks}) ORDER BY rowid DESC",
-                    (p.match, *keys),
-                )
-            ]
-    page = exact[offset : offset + limit]
-    skip = max(0, offset - len(exact))
-    need = limit - len(page)
-    extra, extra_params = _not_in(exact)
-    for expr in _tiers(p):
-        if need <= 0:
-            break
-        if skip > 0:
-            n = _sql(f"SELECT count(*) FROM bib_fts WHERE bib_fts MATCH ?{extra}", (expr, *extra_params))[0][0]
-            if n <= skip:
-                skip -= n
-                continue
-        rows = _sql(
-            f"SELECT rowid FROM bib_fts WHERE bib_fts MATCH ?{extra} ORDER BY rowid DESC LIMIT ? OFFSET ?",
-            (expr, *extra_params, need, skip),
-        )
-        skip = 0
-        page.extend(r[0] for r in rows)
-        need -= len(rows)
-    return page
+def ranked_keys(p: Plan, limit: int, offset: int) -> tuple[int, list[int]]:
+    """(total, index keys of one page in ranking order)."""
+    keys = [r[0] for r in _sql("SELECT rowid FROM bib_fts WHERE bib_fts MATCH ? ORDER BY rowid LIMIT ?", (p.match, SMALL + 1))]
+    if len(keys) <= SMALL:
+        return len(keys), _rank_small(p, keys)[offset : offset + limit]
+    total = _sql("SELECT count(*) FROM bib_fts WHERE bib_fts MATCH ?", (p.match,))[0][0]
+    if offset >= total:
+        return total, []
+    return total, _rank_large(p, limit, offset)
 
 
 def search(query: str, limit: int = 50, offset: int = 0, fields: dict[str, str] | None = None) -> SearchResult:
@@ -271,10 +321,8 @@ def search(query: str, limit: int = 50, offset: int = 0, fields: dict[str, str] 
     p = plan(query, fields)
     if not p.match:
         return SearchResult(query, 0, [], offset)
-    total = _sql("SELECT count(*) FROM bib_fts WHERE bib_fts MATCH ?", (p.match,))[0][0]
-    if total == 0 or offset >= total:
-        return SearchResult(query, total, [], offset)
-    ids = [bib_id(k) for k in ranked_keys(p, limit, offset)]
+    total, keys = ranked_keys(p, limit, offset)
+    ids = [bib_id(k) for k in keys]
     hits: list[Hit] = []
     if ids:
         marks = ",".join("?" * len(ids))

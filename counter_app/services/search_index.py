@@ -3,9 +3,9 @@
 One index row per record. Its columns hold pre-split, folded tokens (policies.text):
 ``title``, ``creator``, ``publisher``, ``yomi`` (title and creator readings), ``isbn`` (13 and
 10 digits), ``ndc``, ``other`` (NCID / library id, series). Its rowid is not the record id but
-``fts_key = (year << 32) | id``: FTS5 walks its rows in rowid order, so "newest year first" is
-the index's own order and a first page of a common word stops after 50 rows instead of sorting
-every match. The key is kept in ``Bib.fts_key``; :func:`bib_id` turns it back into the id.
+``fts_key = ((9999 - year) << 32) | id``: FTS5 walks its rows in ascending rowid order (its
+fast direction), so "newest year first" (no year last) is the index's own order and a first page
+of a common word stops after 50 rows instead of sorting every match. The key is kept in ``Bib.fts_key``; :func:`bib_id` turns it back into the id.
 
 Called inside the transaction that writes the record, so the index never disagrees with it.
 """
@@ -24,7 +24,7 @@ INSERT = "INSERT INTO bib_fts (rowid, title, creator, publisher, yomi, isbn, ndc
 
 def fts_key(bib_id: int, year: int | None) -> int:
     y = year if year and 0 < year < 10000 else 0
-    return (y << ID_BITS) | bib_id
+    return ((9999 - y) << ID_BITS) | bib_id
 
 
 def bib_id(key: int) -> int:
