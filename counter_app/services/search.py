@@ -98,6 +98,9 @@ class Plan:
     match: str
     rank_terms: list[str]  # FTS5 phrases of the plain and title: words, in order
     rank_key: str  # those words as a title key, for the exact-title group
+    # The same expression as (column or None for any column, phrases ANDed), to check a record's
+    # index row without asking FTS5 again (see _row_matches).
+    parts: list[tuple[str | None, list[str]]] = field(default_factory=list)
 
 
 def _isbn13(word: str) -> str | None:
@@ -107,14 +110,15 @@ def _isbn13(word: str) -> str | None:
     return None
 
 
-def _isbn_expr(value: str) -> str:
+def _isbn_term(value: str) -> str:
+    """An isbn: word as a phrase: the full ISBN-13, or leading digits (prefix)."""
     isbn = _isbn13(value)
     if isbn:
-        return f'isbn : "{isbn}"'
+        return f'"{isbn}"'
     digits = re.sub(r"[\s\-‐－]", "", unicodedata.normalize("NFKC", value)).lower()
     if not re.fullmatch(r"\d+x?", digits):
         raise InvalidInput("invalid-isbn", f"ISBN「{value}」は数字（10桁か13桁、ハイフン可）で入力してください。")
-    return f'isbn : "{digits}"*'
+    return f'"{digits}"*'
 
 
 def _split(query: str) -> list[tuple[str | None, str]]:
@@ -148,25 +152,28 @@ def plan(query: str, fields: dict[str, str] | None = None) -> Plan:
         words.extend((name, w) for w in unicodedata.normalize("NFKC", value or "").split())
     if len(words) > MAX_WORDS:
         raise InvalidInput("too-many-words", f"検索語は {MAX_WORDS} 語までです。")
-    parts: list[str] = []
+    parts: list[tuple[str | None, list[str]]] = []
     rank_terms: list[str] = []
     rank_words: list[str] = []
     for fld, word in words:
         if fld == "isbn":
-            parts.append(_isbn_expr(word))
+            parts.append(("isbn", [_isbn_term(word)]))
             continue
         if fld is None and (isbn := _isbn13(word)):
-            parts.append(f'isbn : "{isbn}"')
+            parts.append(("isbn", [f'"{isbn}"']))
             continue
         terms = word_terms_of(word)
         if not terms:
             continue
-        body = " AND ".join(terms)
-        parts.append(f"{fld} : ({body})" if fld else (body if len(terms) == 1 else f"({body})"))
+        parts.append((fld, terms))
         if fld in (None, "title"):
             rank_terms.extend(terms)
             rank_words.append(word)
-    return Plan(" AND ".join(parts), rank_terms, title_key(" ".join(rank_words)))
+    exprs = []
+    for fld, terms in parts:
+        body = " AND ".join(terms)
+        exprs.append(f"{fld} : ({body})" if fld else (body if len(terms) == 1 else f"({body})"))
+    return Plan(" AND ".join(exprs), rank_terms, title_key(" ".join(rank_words)), parts)
 
 
 def word_terms_of(word: str) -> list[str]:
@@ -195,7 +202,7 @@ def _sql(sql: str, params=()) -> list[tuple]:
 
 
 SMALL = 1000  # up to this many hits are ranked in full; above, within a bounded candidate set
-PREFIX_CANDIDATES = 1000  # titles starting with the query, looked up in the title_key index
+PREFIX_CANDIDATES = 500  # titles starting with the query, looked up in the title_key index
 
 
 def _phrase(term: str) -> tuple[str, bool]:
@@ -223,15 +230,40 @@ def _exact_keys(p: Plan) -> list[int]:
     return _verified(p, sorted(keys))
 
 
+def _content(keys: list[int]) -> dict[int, tuple[str, ...]]:
+    """The index rows (tokens of every column) of some records, by key."""
+    out: dict[int, tuple[str, ...]] = {}
+    cols = ", ".join(f"c{i}" for i in range(len(models.FTS_COLUMNS)))
+    for start in range(0, len(keys), 900):
+        chunk = keys[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        for row in _sql(f"SELECT id, {cols} FROM bib_fts_content WHERE id IN ({marks})", chunk):
+            out[row[0]] = row[1:]
+    return out
+
+
+def _has(text: str, term: str) -> bool:
+    body, prefix = _phrase(term)
+    return (" " + body + ("" if prefix else " ")) in (" " + (text or "") + " ")
+
+
+def _row_matches(p: Plan, row: tuple[str, ...]) -> bool:
+    """Does an index row hold every part of the query? The same test FTS5 makes (each phrase
+    as whole tokens, the last one as a prefix when it ends in *), in Python, so that checking
+    a few candidates does not start FTS5 once per record. It may say no where FTS5 would say
+    yes (a token FTS5 splits further, such as wi-fi), never the reverse."""
+    for fld, terms in p.parts:
+        texts = [row[models.FTS_COLUMNS.index(fld)]] if fld else row
+        for term in terms:
+            if not any(_has(t, term) for t in texts):
+                return False
+    return True
+
+
 def _verified(p: Plan, keys: list[int]) -> list[int]:
     """The keys (in order) whose records match the whole query."""
-    out: list[int] = []
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        ok = {r[0] for r in _sql(f"SELECT rowid FROM bib_fts WHERE bib_fts MATCH ? AND rowid IN ({marks})", (p.match, *chunk))}
-        out.extend(k for k in chunk if k in ok)
-    return out
+    rows = _content(keys)
+    return [k for k in keys if k in rows and _row_matches(p, rows[k])]
 
 
 def _rank_small(p: Plan, keys: list[int]) -> list[int]:
