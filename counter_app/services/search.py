@@ -287,36 +287,61 @@ def _rank_small(p: Plan, keys: list[int]) -> list[int]:
     return exact + groups[1] + groups[2] + groups[3]
 
 
+def _fts_page(expr: str, exclude: list[int], limit: int, skip: int) -> tuple[list[int], int]:
+    """(up to ``limit`` keys of ``expr`` in index order after ``skip``, how many were skipped
+    past the end) — a count only when the page starts beyond the group."""
+    extra = f" AND rowid NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
+    if skip > 0:
+        n = _sql(f"SELECT count(*) FROM bib_fts WHERE bib_fts MATCH ?{extra}", (expr, *exclude))[0][0]
+        if n <= skip:
+            return [], n
+    rows = _sql(
+        f"SELECT rowid FROM bib_fts WHERE bib_fts MATCH ?{extra} ORDER BY rowid LIMIT ? OFFSET ?",
+        (expr, *exclude, limit, skip),
+    )
+    return [r[0] for r in rows], skip
+
+
 def _rank_large(p: Plan, limit: int, offset: int) -> list[int]:
-    """One page when the hits are many: the exact title, then titles that start with the query
-    (a bounded set from the title_key index, newest first), then every other hit in index order
-    (newest first). Costs a few index lookups and one short walk of the index."""
+    """One page when the hits are many: the exact title, then titles that start with the query,
+    then every other hit, each group newest first. Titles starting with the query come from
+    the title_key index when there are few of them (checked against the index row), or else
+    from the index itself (they are then common enough for its walk to stop early)."""
     head = _exact_keys(p)
+    groups: list[str] = []
     if p.rank_key:
         hi = p.rank_key + "\U0010ffff"
-        cands = sorted(
+        cands = [
             r[0]
             for r in _sql(
                 "SELECT fts_key FROM bib WHERE title_key > ? AND title_key < ? AND fts_key IS NOT NULL LIMIT ?",
-                (p.rank_key, hi, PREFIX_CANDIDATES),
+                (p.rank_key, hi, PREFIX_CANDIDATES + 1),
             )
-        )
-        need = offset + limit - len(head)
-        for start in range(0, len(cands), 100):
-            if need <= 0:
-                break
-            got = _verified(p, cands[start : start + 100])
-            head.extend(got)
-            need -= len(got)
+        ]
+        if len(cands) <= PREFIX_CANDIDATES:
+            cands.sort()
+            need = offset + limit - len(head)
+            for start in range(0, len(cands), 100):
+                if need <= 0:
+                    break
+                got = _verified(p, cands[start : start + 100])
+                head.extend(got)
+                need -= len(got)
+            groups = [p.match]
+        else:
+            in_title = "title : (" + " AND ".join(p.rank_terms) + ")"
+            starts = f"(title : ^{p.rank_terms[0]}) AND ({in_title})"
+            groups = [f"({p.match}) AND {starts}", f"({p.match}) NOT ({starts})"]
+    else:
+        groups = [p.match]
     page = head[offset : offset + limit]
-    if len(page) < limit:
-        skip = max(0, offset - len(head))
-        extra = f" AND rowid NOT IN ({','.join('?' * len(head))})" if head else ""
-        rows = _sql(
-            f"SELECT rowid FROM bib_fts WHERE bib_fts MATCH ?{extra} ORDER BY rowid LIMIT ? OFFSET ?",
-            (p.match, *head, limit - len(page), skip),
-        )
-        page.extend(r[0] for r in rows)
+    skip = max(0, offset - len(head))
+    for expr in groups:
+        if len(page) >= limit:
+            break
+        got, skipped = _fts_page(expr, head, limit - len(page), skip)
+        page.extend(got)
+        skip -= skipped
     return page
 
 
