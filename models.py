@@ -363,11 +363,11 @@ def _initial_schema() -> None:
 def _search_index_v2() -> None:
     """Field columns (yomi, isbn, ndc), year-ordered rowids, folding of variant kanji and kana:
     the search index is made anew from the records."""
-    from playhouse.migrate import SqliteMigrator, migrate as run_migration
+    from playhouse.migrate import SchemaMigrator, migrate as run_migration
 
     columns = {c.name for c in db.get_columns("bib")}
     if "fts_key" not in columns:
-        run_migration(SqliteMigrator(db.obj).add_column("bib", "fts_key", IntegerField(null=True)))
+        run_migration(SchemaMigrator.from_database(db.obj).add_column("bib", "fts_key", IntegerField(null=True)))
     if is_sqlite():
         db.execute_sql("DROP TABLE IF EXISTS bib_fts")
         _create_fts()
