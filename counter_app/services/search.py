@@ -128,6 +128,8 @@ def _split(query: str) -> list[tuple[str | None, str]]:
     for raw in unicodedata.normalize("NFKC", query or "").split():
         name, sep, value = raw.partition(":")
         fld = FIELDS.get(name.lower()) if sep else None
+        if not sep and raw.lower() == "isbn":
+            fld = "isbn"  # "ISBN 978-4-…" as printed on a book
         if fld:
             if value:
                 words.append((fld, value))
