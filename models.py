@@ -92,6 +92,9 @@ class Bib(BaseModel):
     volume = CharField(default="")
     note = TextField(default="")
     title_key = TextField(default="", index=True)  # normalised title, for exact-match ranking
+    # rowid of this record's row in the search index bib_fts: ((9999 - year) << 32) | id, so that
+    # the index's own rowid order is "newest year first" (see counter_app/services/search_index.py)
+    fts_key = IntegerField(null=True)
     created_at = DateTimeField(default=_now)
 
 
@@ -339,12 +342,16 @@ def write_tx() -> Iterator[None]:
 # --- schema version and migrations --------------------------------------------------------
 
 
+FTS_COLUMNS = ("title", "creator", "publisher", "yomi", "isbn", "ndc", "other")
+
+
 def _create_fts() -> None:
-    """Search index: one row per Bib (rowid = bib.id) holding pre-split, normalised tokens."""
+    """Search index: one row per Bib (rowid = Bib.fts_key) holding pre-split, normalised
+    tokens; a one-character prefix index makes one-character queries a single lookup."""
     if is_sqlite():
         db.execute_sql(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS bib_fts USING fts5("
-            "title, creator, publisher, other, tokenize = 'unicode61 remove_diacritics 0')"
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS bib_fts USING fts5({', '.join(FTS_COLUMNS)}, "
+            "tokenize = 'unicode61 remove_diacritics 0', prefix = '1', columnsize = 0)"
         )
 
 
@@ -353,9 +360,26 @@ def _initial_schema() -> None:
     _create_fts()
 
 
+def _search_index_v2() -> None:
+    """Field columns (yomi, isbn, ndc), year-ordered rowids, folding of variant kanji and kana:
+    the search index is made anew from the records."""
+    from playhouse.migrate import SchemaMigrator, migrate as run_migration
+
+    columns = {c.name for c in db.get_columns("bib")}
+    if "fts_key" not in columns:
+        run_migration(SchemaMigrator.from_database(db.obj).add_column("bib", "fts_key", IntegerField(null=True)))
+    if is_sqlite():
+        db.execute_sql("DROP TABLE IF EXISTS bib_fts")
+        _create_fts()
+        from counter_app.services import search_index  # lazily: models do not import the app
+
+        search_index.rebuild()
+
+
 # Each step upgrades from version i to i+1. Step 1 is the initial schema.
 MIGRATIONS: list[Callable[[], None]] = [
     _initial_schema,
+    _search_index_v2,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,10 +1,12 @@
-"""F3 資料検索: results follow the keystrokes (debounced, in a worker; stale results dropped)."""
+"""F3 資料検索: results follow the keystrokes (debounced, in a worker; stale results dropped),
+with a field to search in (Ctrl+O), pages of 50 (Ctrl+N / Ctrl+P) and the total count."""
 
 from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -15,36 +17,56 @@ from counter_app.services.search import SearchResult, search
 from screens.labels import material
 from screens.record import RecordScreen
 
-PAGE = 100
+PAGE = 50
 DEBOUNCE = 0.25
+# (field name for the service, label); None = every field (the plain box).
+FIELDS = [
+    (None, "すべて"),
+    ("title", "書名"),
+    ("creator", "著者"),
+    ("publisher", "出版者"),
+    ("isbn", "ISBN"),
+    ("ndc", "分類"),
+    ("yomi", "ヨミ"),
+]
 
 
 class SearchScreen(Screen):
     BINDINGS = [
         Binding("ctrl+f", "focus_query", "検索語へ"),
-        Binding("ctrl+n", "more", "続きを表示"),
+        Binding("ctrl+o", "cycle_field", "項目切替"),
+        Binding("ctrl+n", "next_page", "次の50件"),
+        Binding("ctrl+p", "prev_page", "前の50件"),
     ]
     AUTO_FOCUS = "#query"
 
     class Done(Message):
-        def __init__(self, seq: int, result: SearchResult | None, error: str = "", append: bool = False) -> None:
-            self.seq, self.result, self.error, self.append = seq, result, error, append
+        def __init__(self, seq: int, result: SearchResult | None, error: str = "") -> None:
+            self.seq, self.result, self.error = seq, result, error
             super().__init__()
 
     def __init__(self) -> None:
         super().__init__()
         self._seq = 0
         self._timer = None
-        self._shown = 0
         self._query = ""
+        self._field = 0
+        self._offset = 0
+        self._total = 0
+        self._focus_after = False
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(id="query", placeholder="書名・著者・出版者・ISBN・ヨミ（スペースで区切ると AND）")
+        with Horizontal(id="search-bar"):
+            yield Static(self._field_label(), id="field")
+            yield Input(
+                id="query",
+                placeholder="書名・著者・出版者・ISBN・ヨミ（スペースで区切ると AND。例: 著者:漱石 こころ）",
+            )
         yield Static("検索語を入力してください。", id="count")
         table = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        table.add_column("書名", width=40, key="title")
-        table.add_column("著者", width=24, key="creator")
+        table.add_column("書名", width=34, key="title")
+        table.add_column("著者", width=20, key="creator")
         table.add_column("出版者", width=14, key="publisher")
         table.add_column("年", width=4, key="year")
         table.add_column("種別", width=4, key="type")
@@ -54,43 +76,57 @@ class SearchScreen(Screen):
         yield table
         yield Footer()
 
+    # --- asking ------------------------------------------------------------------------
+
+    def _field_label(self) -> str:
+        return f"項目: {FIELDS[self._field][1]}"
+
     @on(Input.Changed, "#query")
     def _changed(self, event: Input.Changed) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._seq += 1
         seq, text = self._seq, event.value
-        self._timer = self.set_timer(DEBOUNCE, lambda: self._start(seq, text))
+        self._timer = self.set_timer(DEBOUNCE, lambda: self._start(seq, text, 0))
 
     @on(Input.Submitted, "#query")
     def _submitted(self, event: Input.Submitted) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._seq += 1
-        self._start(self._seq, event.value, focus_results=True)
+        self._start(self._seq, event.value, 0, focus_results=True)
 
-    def _start(self, seq: int, text: str, focus_results: bool = False) -> None:
+    def _start(self, seq: int, text: str, offset: int, focus_results: bool = False) -> None:
+        if seq != self._seq:
+            return  # a newer keystroke came in before the timer fired
         self._query = text
         self._focus_after = focus_results
         if not text.strip():
             self.query_one("#results", DataTable).clear()
             self.query_one("#count", Static).update("検索語を入力してください。")
+            self._total = 0
             return
         self.query_one("#count", Static).update("検索中…")
-        self._run(seq, text, 0, False)
+        self._run(seq, text, FIELDS[self._field][0], offset)
 
     @work(thread=True, exclusive=True, group="search")
-    def _run(self, seq: int, text: str, offset: int, append: bool) -> None:
+    def _run(self, seq: int, text: str, fld: str | None, offset: int) -> None:
         worker = get_current_worker()
         try:
-            result = run(search, text, PAGE, offset)
-            message = self.Done(seq, result, append=append)
+            if fld is None:
+                result = run(search, text, PAGE, offset)
+            else:
+                result = run(search, "", PAGE, offset, fields={fld: text})
+                result.query = text
+            message = self.Done(seq, result)
         except ServiceError as exc:
             message = self.Done(seq, None, exc.message)
-        except Exception as exc:
+        except Exception as exc:  # never a traceback at the desk
             message = self.Done(seq, None, f"検索できませんでした（{type(exc).__name__}）。")
         if not worker.is_cancelled:
             self.post_message(message)
+
+    # --- showing -----------------------------------------------------------------------
 
     def on_search_screen_done(self, message: Done) -> None:
         if message.seq != self._seq:
@@ -98,12 +134,13 @@ class SearchScreen(Screen):
         table = self.query_one("#results", DataTable)
         count = self.query_one("#count", Static)
         if message.result is None:
+            table.clear()
+            self._total = 0
             count.update(f"[red]{message.error}[/red]")
             return
         result = message.result
-        if not message.append:
-            table.clear()
-            self._shown = 0
+        self._offset, self._total = result.offset, result.total
+        table.clear()
         for hit in result.hits:
             avail = hit.availability()
             cells = [hit.title, hit.creator, hit.publisher, str(hit.year or ""), material(hit.material_type)]
@@ -112,15 +149,27 @@ class SearchScreen(Screen):
                 cells.append(f"{a}/{t}" if t else "—")
             cells.append(str(hit.holds_waiting or ""))
             table.add_row(*cells, key=str(hit.id))
-        self._shown += len(result.hits)
-        if result.total == 0:
-            count.update(f"「{result.query}」に一致する資料はありません。")
-        else:
-            more = "（Ctrl+N で続きを表示）" if self._shown < result.total else ""
-            count.update(f"{result.total:,} 件中 {self._shown:,} 件を表示{more}　Enter で詳細")
-        if getattr(self, "_focus_after", False) and result.hits:
+        count.update(self._count_text(result))
+        if self._focus_after and result.hits:
             table.focus()
             self._focus_after = False
+
+    def _count_text(self, result: SearchResult) -> str:
+        where = "" if FIELDS[self._field][0] is None else f"（{FIELDS[self._field][1]}）"
+        if result.total == 0:
+            return f"「{result.query}」{where}に一致する資料はありません。"
+        first, last = result.offset + 1, result.offset + len(result.hits)
+        pages = (result.total + PAGE - 1) // PAGE
+        page = result.offset // PAGE + 1
+        keys = []
+        if page > 1:
+            keys.append("Ctrl+P 前")
+        if last < result.total:
+            keys.append("Ctrl+N 次")
+        more = f"　{' / '.join(keys)}" if keys else ""
+        return f"{result.total:,} 件{where}　{first:,}〜{last:,} 件目（{page:,}/{pages:,} ページ）{more}　Enter で詳細"
+
+    # --- actions -----------------------------------------------------------------------
 
     @on(DataTable.RowSelected, "#results")
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -129,6 +178,22 @@ class SearchScreen(Screen):
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
 
-    def action_more(self) -> None:
-        if self._query.strip():
-            self._run(self._seq, self._query, self._shown, True)
+    def action_cycle_field(self) -> None:
+        self._field = (self._field + 1) % len(FIELDS)
+        self.query_one("#field", Static).update(self._field_label())
+        self._seq += 1
+        self._start(self._seq, self.query_one("#query", Input).value, 0)
+
+    def _page(self, offset: int) -> None:
+        if not self._query.strip() or offset < 0 or offset >= max(self._total, 1):
+            self.app.bell()
+            return
+        self._seq += 1
+        self.query_one("#count", Static).update("検索中…")
+        self._run(self._seq, self._query, FIELDS[self._field][0], offset)
+
+    def action_next_page(self) -> None:
+        self._page(self._offset + PAGE)
+
+    def action_prev_page(self) -> None:
+        self._page(self._offset - PAGE)
