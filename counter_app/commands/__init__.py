@@ -5,5 +5,6 @@ MODULES = [
     "catalog",
     "staff",
     "patron",
+    "holds",
     "ui",
 ]
