@@ -270,6 +270,17 @@ def _facts(patron: models.Patron, bib: models.Bib, pickup: str) -> policy.Reserv
     )
 
 
+def patron_brief(card: str) -> dict:
+    """The patron summary plus how the library will contact them about a reservation."""
+    from counter_app.services.patrons import patron_summary
+
+    patron = get_patron(card)
+    info = patron_summary(patron.card)
+    info["contact"] = "email" if email_contact(patron) else "phone"
+    info["max_holds"] = settings().max_holds
+    return info
+
+
 def check(card: str, bib_id, pickup: str) -> policy.ReserveCheck:
     """The reservation rule for this patron and title, without reserving."""
     return policy.check_reserve(_facts(get_patron(card), _bib(bib_id), pickup))
