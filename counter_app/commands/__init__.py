@@ -5,6 +5,7 @@ MODULES = [
     "catalog",
     "staff",
     "patron",
+    "circulation",
     "holds",
     "ui",
 ]

@@ -22,6 +22,11 @@ def seed_service_points() -> int:
                 "kana": row.get("kana", "").strip(),
                 "is_main": row.get("is_main", "no").strip().lower() in ("yes", "1", "true"),
             }
+            if row.get("closed_weekdays") is not None:
+                # Weekly closed days as ISO weekday digits ("1" = Monday … "7" = Sunday).
+                values["closed_weekdays"] = "".join(
+                    sorted({ch for ch in row["closed_weekdays"] if ch in "1234567"})
+                )
             point = models.ServicePoint.get_or_none(models.ServicePoint.code == row["code"].strip())
             if point is None:
                 models.ServicePoint.create(code=row["code"].strip(), **values)
