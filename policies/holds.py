@@ -8,7 +8,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
+
+from policies.calendar import Calendar
 
 RESERVABLE_TYPES = ("book", "magazine")
 PICKUP_POINTS = ("KIT", "YAM", "OTA")
@@ -116,40 +117,7 @@ def series_note(volume: str, other_volumes: int) -> str | None:
 # --- pickup deadline ------------------------------------------------------------------------
 
 
-def next_open_day(day: date, is_closed: Callable[[date], bool], limit: int = 60) -> date:
-    """``day`` or the first day after it on which the point is open."""
-    for _ in range(limit):
-        if not is_closed(day):
-            return day
-        day += timedelta(days=1)
-    return day
-
-
-def pickup_deadline(notice_day: date, pickup_days: int, is_closed: Callable[[date], bool]) -> date:
-    """取置期限: the notice (or call) day plus ``pickup_days``, moved past closed days of the
-    pickup point."""
-    return next_open_day(notice_day + timedelta(days=pickup_days), is_closed)
-
-
-def closed_checker(
-    closed_weekdays: str,
-    closed_dates: set[date] | frozenset[date],
-    year_end: tuple[str, str] = ("12-29", "01-03"),
-) -> Callable[[date], bool]:
-    """A closed-day test for one service point: weekly closures (ISO weekday digits), closed
-    dates (holidays and the point's own dates) and the year-end closure (MM-DD, inclusive,
-    across the new year)."""
-    weekdays = {int(c) for c in closed_weekdays if c.isdigit()}
-    start, end = year_end
-
-    def closed(day: date) -> bool:
-        if day.isoweekday() in weekdays or day in closed_dates:
-            return True
-        md = f"{day.month:02d}-{day.day:02d}"
-        if start and end:
-            if start <= end:
-                return start <= md <= end
-            return md >= start or md <= end
-        return False
-
-    return closed
+def pickup_deadline(calendar: Calendar, notice_day: date, pickup_days: int) -> date:
+    """取置期限: the day the ready notice was sent (or the call made) plus ``pickup_days``,
+    moved past closed days of the pickup point."""
+    return calendar.next_open_day(notice_day + timedelta(days=pickup_days))

@@ -22,6 +22,7 @@ import models
 from counter_app import clock
 from counter_app.config import settings
 from counter_app.services import CLI, SYSTEM, Actor, InvalidInput, Refused, audit, points
+from counter_app.services.calendar import calendar_for
 from counter_app.services.notices import queue_notice
 from counter_app.services.patrons import get_patron, hold_position
 from policies import holds as policy
@@ -44,22 +45,9 @@ def _name(point_id: int) -> str:
     return SP.get_by_id(point_id).name
 
 
-def _closed_checker(point_id: int, start: date):
-    """Closed-day test for a service point around ``start`` (weekly closures, holidays, the
-    point's own closed dates, the year-end closure)."""
-    point = SP.get_by_id(point_id)
-    rows = models.ClosedDay.select(models.ClosedDay.day).where(
-        (models.ClosedDay.day >= start)
-        & (models.ClosedDay.day <= start + timedelta(days=90))
-        & ((models.ClosedDay.point.is_null()) | (models.ClosedDay.point == point_id))
-    )
-    cfg = settings()
-    return policy.closed_checker(point.closed_weekdays or "", frozenset(r.day for r in rows), (cfg.year_end_from, cfg.year_end_to))
-
-
 def deadline_from(point_id: int, day: date) -> date:
     """取置期限 for a notice sent (or call made) on ``day`` at pickup point ``point_id``."""
-    return policy.pickup_deadline(day, settings().pickup_days, _closed_checker(point_id, day))
+    return policy.pickup_deadline(calendar_for(point_id), day, settings().pickup_days)
 
 
 def email_contact(patron: models.Patron) -> bool:
@@ -201,6 +189,19 @@ def _reroute(item: models.Item, today: date) -> str:
         return "shelf"
     Item.update(status="in-transit", transit_to=item.home_id).where(Item.id == item.id).execute()
     return f"transit:{_code(item.home_id)}"
+
+
+def _transit_slip(barcode: str, title: str, from_point_id: int, route: str | None) -> str | None:
+    """Print (or spool) a transit slip when ``route`` sends the copy to another point. Call
+    after the transaction. Returns the slip's path or "printed", or None."""
+    if not route or not route.startswith("transit:"):
+        return None
+    from counter_app.services.circulation import transit_slip_text
+    from counter_app.services.slips import print_slip
+
+    text = transit_slip_text({"barcode": barcode, "title": title}, _code(from_point_id), route.split(":", 1)[1])
+    slip = print_slip("transit", text)
+    return str(slip.path) if slip.path else "printed"
 
 
 # --- reserving ----------------------------------------------------------------------------------
@@ -363,7 +364,11 @@ def cancel_hold(hold_id, actor: Actor = CLI, reason: str = "patron") -> dict:
             barcode = Item.get_by_id(hold.item_id).barcode
             route = _reroute(Item.get_by_id(hold.item_id), clock.today())
         audit(actor, "hold-cancel", card, hold=hold.id, status=before, route=route, why=reason)
-    return {"ok": True, "hold_id": hold.id, "status": "cancelled", "was": before, "barcode": barcode, "route": route}
+    slip = None
+    if hold.item_id:
+        it = Item.get_by_id(hold.item_id)
+        slip = _transit_slip(it.barcode, Bib.get_by_id(it.bib_id).title, it.location_id, route)
+    return {"ok": True, "hold_id": hold.id, "status": "cancelled", "was": before, "barcode": barcode, "route": route, "slip": slip}
 
 
 def mark_called(hold_id, actor: Actor = CLI) -> dict:
@@ -421,7 +426,9 @@ def pull(barcode: str, at: str, actor: Actor = CLI) -> dict:
         route = _assign(item, at_id, hold)
         card = Patron.get_by_id(hold.patron_id).card
         audit(actor, "hold-pull", card, hold=hold.id, barcode=code, route=route)
-    return {"ok": True, "barcode": code, "hold_id": hold.id, "route": route, "title": Bib.get_by_id(item.bib_id).title}
+    title = Bib.get_by_id(item.bib_id).title
+    slip = _transit_slip(code, title, at_id, route)
+    return {"ok": True, "barcode": code, "hold_id": hold.id, "route": route, "title": title, "slip": slip}
 
 
 def daily(today: date | None = None, actor: Actor = SYSTEM) -> dict:
@@ -454,6 +461,10 @@ def daily(today: date | None = None, actor: Actor = SYSTEM) -> dict:
                 "deadline": hold.deadline.isoformat(),
                 "route": route,
             })
+    for row in expired:
+        if row["barcode"]:
+            it = Item.get(Item.barcode == row["barcode"])
+            row["slip"] = _transit_slip(it.barcode, row["title"], it.location_id, row["route"])
     return {"ok": True, "date": today.isoformat(), "expired": expired, "count": len(expired)}
 
 
