@@ -29,9 +29,9 @@ class Feature:
 FEATURES = [
     Feature("f2", "patron", "利用者", "screens.patron:PatronScreen"),
     Feature("f3", "search", "資料検索", "screens.search:SearchScreen"),
-    Feature("f4", "checkout", "貸出", None),
-    Feature("f5", "checkin", "返却", None),
-    Feature("f6", "renew", "延長", None),
+    Feature("f4", "checkout", "貸出", "screens.checkout:CheckoutScreen"),
+    Feature("f5", "checkin", "返却", "screens.checkin:CheckinScreen"),
+    Feature("f6", "renew", "延長", "screens.renew:RenewScreen"),
     Feature("f7", "reserve", "予約", "screens.reserve:ReserveScreen"),
     Feature("f8", "webreg", "WEB登録", None),
     Feature("f9", "holds", "取置・回送", "screens.holds:HoldsScreen"),

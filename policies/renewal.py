@@ -40,6 +40,16 @@ RENEWAL_REASONS: dict[str, str] = {
     "past-due": "返却期限を過ぎているため延長できません。",
 }
 
+# Short labels for lists where a full sentence does not fit.
+RENEWAL_SHORT: dict[str, str] = {
+    "not-owned": "他館資料",
+    "material-type": "雑誌・DVD・CD",
+    "patron-overdue": "延滞あり",
+    "title-reserved": "予約あり",
+    "already-renewed": "延長済み",
+    "past-due": "期限切れ",
+}
+
 
 @dataclass(frozen=True)
 class RenewalFacts:

@@ -296,3 +296,11 @@ def test_cli_calendar(db, db_url, capsys):
     assert code == 0
     code, data = run_cli(capsys, "calendar", "add", "12/10", "--reason", "x", "--json", "--db", db_url)
     assert code == 3 and data["reasons"] == ["invalid-date"]
+
+
+def test_init_twice_does_not_duplicate_holidays(db, db_url):
+    from counter_app.services import setup
+
+    before = models.ClosedDay.select().count()
+    setup.init_database(db_url)
+    assert before > 0 and models.ClosedDay.select().count() == before

@@ -229,6 +229,7 @@ def checkin(barcodes: list[str], at: str, actor: Actor = CLI) -> list[dict]:
             slip = print_slip("transit", transit_slip_text(result, at_code, route.split(":", 1)[1]))
             result["slip"] = str(slip.path) if slip.path else "printed"
             result["message"] += f"　回送票: {slip.message}"
+            result["note"] = " ".join(filter(None, [result.get("note", ""), "回送票を出力しました。"]))
         result.pop("_slip", None)
         results.append(result)
     return results
@@ -258,12 +259,12 @@ def _checkin_one(raw, at_id, at_code, today, actor) -> dict:
             _count(today, at_code, "checkin", bib)
         elif item.status == "on-hold-shelf":
             return {"barcode": barcode, "ok": True, "route": "hold-shelf", "title": bib.title,
-                    "reasons": [], "message": "取置中の資料です。取置棚に戻してください。"}
+                    "reasons": [], "message": "取置中の資料です。取置棚に戻してください。", "note": "取置中の資料です。"}
         elif item.status == "in-transit" and item.transit_to_id not in (None, at_id):
             dest = models.ServicePoint.get_by_id(item.transit_to_id).code
             return {"barcode": barcode, "ok": True, "route": f"transit:{dest}", "title": bib.title,
                     "reasons": [], "message": f"回送中の資料です。{points.point_name(dest)}へ回送します。",
-                    "_slip": True}
+                    "note": "回送中の資料です。", "_slip": True}
         elif item.status == "in-transit":
             notes.append("回送資料が到着しました。")
         elif item.status == "missing":
@@ -286,7 +287,8 @@ def _checkin_one(raw, at_id, at_code, today, actor) -> dict:
                 route = "shelf"
         audit(actor, "checkin", "", barcode=barcode, point=at_code, route=route)
     return {"barcode": barcode, "ok": True, "route": route, "title": bib.title, "reasons": [],
-            "message": " ".join([route_text(route), *notes]), "_slip": route.startswith("transit:")}
+            "message": " ".join([route_text(route), *notes]), "note": " ".join(notes),
+            "_slip": route.startswith("transit:")}
 
 
 def route_text(route: str | None) -> str:
@@ -409,6 +411,7 @@ def renewal_preview(card: str) -> list[dict]:
             "renewable": pv.renewable,
             "reasons": pv.reasons,
             "reason_texts": pv.texts(),
+            "reason_labels": [renewal_rules.RENEWAL_SHORT.get(c, c) for c in pv.reasons],
             "renewable_until": pv.renewable_until.isoformat() if pv.renewable_until else None,
             "new_due": pv.new_due.isoformat() if pv.new_due else None,
             "summary": pv.summary() + (f" {note}" if note else ""),

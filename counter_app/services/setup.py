@@ -30,8 +30,13 @@ def seed_holidays() -> int:
     with path.open(encoding="utf-8", newline="") as fh:
         rows = [(date.fromisoformat(r["date"].strip()), r["name"].strip()) for r in csv.DictReader(fh)]
     with models.write_tx():
+        # SQLite's unique index treats NULL points as distinct: check before inserting so that
+        # running init again does not add the holidays twice.
+        known = {d for (d,) in models.ClosedDay.select(models.ClosedDay.day).where(models.ClosedDay.point.is_null()).tuples()}
         for day, name in rows:
-            models.ClosedDay.insert(day=day, point=None, reason=name).on_conflict_ignore().execute()
+            if day not in known:
+                models.ClosedDay.insert(day=day, point=None, reason=name).on_conflict_ignore().execute()
+                known.add(day)
     return len(rows)
 
 
