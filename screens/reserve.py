@@ -13,7 +13,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Static,
+)
 
 from counter_app.services import Actor, ServiceError, run
 from counter_app.services import holds as holds_service
@@ -210,7 +219,7 @@ class ReserveScreen(Screen):
         self._check_title(int(event.row_key.value))
 
     @work(thread=True, exclusive=True, group="title")
-    def _check_title(self, bib_id: int) -> None:  # noqa: D401
+    def _check_title(self, bib_id: int) -> None:
         try:
             self.post_message(self.TitleChecked(run(holds_service.title_check, bib_id)))
         except ServiceError as exc:

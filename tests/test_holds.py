@@ -12,7 +12,16 @@ from counter_app.cli import main
 from counter_app.services import InvalidInput, Refused, circulation, holds
 from counter_app.services.patrons import patron_summary
 from tests.helpers_holds import (  # noqa: F401  (fixtures)
-    DVD, NOT_OWNED, SANSHIRO, YUKIGUNI_KIT, YUKIGUNI_OTA, bib_of, folk, hold, item, set_today,
+    DVD,
+    NOT_OWNED,
+    SANSHIRO,
+    YUKIGUNI_KIT,
+    YUKIGUNI_OTA,
+    bib_of,
+    folk,
+    hold,
+    item,
+    set_today,
 )
 
 

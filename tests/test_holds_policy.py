@@ -7,7 +7,14 @@ from datetime import date
 import pytest
 
 from policies.calendar import Calendar
-from policies.holds import ReserveFacts, check_reserve, pickup_deadline, series_note, title_reasons, volume_of
+from policies.holds import (
+    ReserveFacts,
+    check_reserve,
+    pickup_deadline,
+    series_note,
+    title_reasons,
+    volume_of,
+)
 
 BASE = dict(material_type="book", owned_copies=2, open_holds=0, max_holds=10, already_reserved=False, on_loan=False, pickup="KIT")
 

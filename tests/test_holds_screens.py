@@ -45,7 +45,7 @@ def test_telephone_reservation_on_f7(folk, desk):
             assert screen.query_one("#reserve-options").display is False
             await pilot.press("ctrl+r")
             await settle(pilot)
-            assert not app.screen.__class__.__name__ == "ConfirmReserve"
+            assert app.screen.__class__.__name__ != "ConfirmReserve"
             assert models.Hold.select().count() == 0
             # The real request: 三四郎 for pickup at 山香図書室.
             await pilot.press("ctrl+f")

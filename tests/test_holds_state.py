@@ -4,17 +4,30 @@ days passing, in any order, keep the reservation invariants."""
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
-
 from collections import Counter
+from datetime import date, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import event as _hyp_event
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 import models
-from counter_app.services import Actor, Refused, ServiceError, circulation, holds, patrons
+from counter_app.services import (
+    Actor,
+    Refused,
+    ServiceError,
+    circulation,
+    holds,
+    patrons,
+)
 from counter_app.services.patrons import hold_position
 
 POINTS = ["KIT", "YAM", "OTA"]

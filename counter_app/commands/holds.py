@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from counter_app.commands.base import emit, open_db
-from counter_app.services import CLI, InvalidInput
-from counter_app.services import holds
+from counter_app.services import CLI, InvalidInput, holds
 
 ROUTE_JA = {"hold-shelf": "取置棚へ", "shelf": "書架へ", "in-transit": "回送中（到着時に振り分け）", "on-loan": "貸出中"}
 

@@ -21,7 +21,15 @@ from datetime import date, datetime, timedelta
 import models
 from counter_app import clock
 from counter_app.config import settings
-from counter_app.services import CLI, SYSTEM, Actor, InvalidInput, Refused, audit, points
+from counter_app.services import (
+    CLI,
+    SYSTEM,
+    Actor,
+    InvalidInput,
+    Refused,
+    audit,
+    points,
+)
 from counter_app.services.calendar import calendar_for
 from counter_app.services.notices import queue_notice
 from counter_app.services.patrons import get_patron, hold_position
@@ -219,7 +227,7 @@ def _bib(bib_id) -> models.Bib:
 
 
 def _owned_copies(bib_id: int) -> int:
-    return Item.select().where((Item.bib == bib_id) & (Item.owned == True) & (Item.status != "withdrawn")).count()  # noqa: E712
+    return Item.select().where((Item.bib == bib_id) & (Item.owned == True) & (Item.status != "withdrawn")).count()
 
 
 def series_info(bib: models.Bib) -> str | None:
@@ -402,6 +410,9 @@ def notice_sent(hold_id, when: datetime | None = None) -> date | None:
     return deadline
 
 
+mark_notified = notice_sent  # the name the notices sender may look for
+
+
 def pull(barcode: str, at: str, actor: Actor = CLI) -> dict:
     """Staff took a copy listed on the pull list off the shelf at ``at``: it goes to the first
     waiting reservation (hold shelf here, or transit to the pickup point)."""
@@ -480,7 +491,7 @@ def _plan(bib_id: int) -> list[tuple[models.Hold, models.Item]]:
         Item.select(Item)
         .join(SP, on=(Item.location == SP.id))
         .where(
-            (Item.bib == bib_id) & (Item.status == "available") & (Item.owned == True)  # noqa: E712
+            (Item.bib == bib_id) & (Item.status == "available") & (Item.owned == True)
             & (Item.id.not_in(assigned))
         )
         .order_by(SP.id, Item.barcode)
