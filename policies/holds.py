@@ -101,7 +101,7 @@ def volume_of(title: str, series: str = "", volume: str = "") -> tuple[str, str]
     m = _VOLUME.match(text)
     if not m or not m.group("base").strip():
         return None
-    return m.group("base").strip(), m.group("vol").strip()
+    return m.group("base").strip(), m.group("vol").split()[0]
 
 
 def series_note(volume: str, other_volumes: int) -> str | None:

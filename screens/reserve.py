@@ -216,12 +216,13 @@ class ReserveScreen(Screen):
     @on(DataTable.RowSelected, "#reserve-results")
     def _chosen(self, event: DataTable.RowSelected) -> None:
         self.query_one("#reserve-result", Static).update("")
-        self._check_title(int(event.row_key.value))
+        card = self.patron["card"] if self.patron else None
+        self._check_title(int(event.row_key.value), card)
 
     @work(thread=True, exclusive=True, group="title")
-    def _check_title(self, bib_id: int) -> None:
+    def _check_title(self, bib_id: int, card: str | None) -> None:
         try:
-            self.post_message(self.TitleChecked(run(holds_service.title_check, bib_id)))
+            self.post_message(self.TitleChecked(run(holds_service.title_check, bib_id, card)))
         except ServiceError as exc:
             self.post_message(self.TitleChecked(None, exc.message))
 

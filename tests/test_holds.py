@@ -329,3 +329,14 @@ def test_cli_reserve_cancel_daily(folk, db_url, capsys):
     assert code == 0 and out["route"] == "transit:OTA"
     code, out = run_cli(capsys, db_url, "hold-called", str(out2["hold_id"]))
     assert code == 3 and out["reasons"] == ["hold-not-ready"]
+
+
+def test_title_check_with_a_card_says_why_this_patron_cannot_reserve(folk):
+    phone, mail, _third, actor = folk
+    assert holds.title_check(bib_of(SANSHIRO), phone)["reservable"] is True
+    holds.reserve(phone, bib_of(SANSHIRO), "YAM", "phone", False, actor)
+    check = holds.title_check(bib_of(SANSHIRO), phone)
+    assert check["reservable"] is False and check["reasons"] == ["already-reserved"]
+    assert "すでに予約" in check["message"]
+    assert holds.title_check(bib_of(SANSHIRO), mail)["reservable"] is True
+    assert holds.title_check(bib_of(SANSHIRO))["waiting"] == 1

@@ -246,17 +246,23 @@ def series_info(bib: models.Bib) -> str | None:
     return policy.series_note(volume, others)
 
 
-def title_check(bib_id) -> dict:
-    """Whether a title can be reserved at all (for screens: no reserve action when not)."""
+def title_check(bib_id, card: str | None = None) -> dict:
+    """Whether a title can be reserved at all (for screens: no reserve action when not), and,
+    given a card, whether this patron can reserve it (the pickup point is chosen later)."""
     bib = _bib(bib_id)
     reasons = policy.title_reasons(bib.material_type, _owned_copies(bib.id))
+    if card:
+        patron = get_patron(card)
+        facts = _facts(patron, bib, points.all_points()[0][0])
+        reasons = policy.check_reserve(facts).reasons
+    max_holds = settings().max_holds
     return {
         "bib_id": bib.id,
         "title": bib.title,
         "material_type": bib.material_type,
         "reservable": not reasons,
         "reasons": reasons,
-        "message": "".join(policy.reason_text(r) for r in reasons),
+        "message": "".join(policy.reason_text(r, max_holds) for r in reasons),
         "series_note": series_info(bib),
         "waiting": waiting_count(bib.id),
     }
