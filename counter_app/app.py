@@ -32,9 +32,9 @@ FEATURES = [
     Feature("f4", "checkout", "貸出", "screens.checkout:CheckoutScreen"),
     Feature("f5", "checkin", "返却", "screens.checkin:CheckinScreen"),
     Feature("f6", "renew", "延長", "screens.renew:RenewScreen"),
-    Feature("f7", "reserve", "予約", None),
+    Feature("f7", "reserve", "予約", "screens.reserve:ReserveScreen"),
     Feature("f8", "webreg", "WEB登録", "screens.webreg:WebRegScreen"),
-    Feature("f9", "holds", "取置・回送", None),
+    Feature("f9", "holds", "取置・回送", "screens.holds:HoldsScreen"),
     Feature("f10", "notices", "通知", "screens.notices:NoticesScreen"),
 ]
 

@@ -96,7 +96,7 @@ def test_retry_delay_grows_is_capped_and_jittered():
 
 CONTEXTS = {
     "email-changed": {"address": "ha***@example.jp", "registered": "2026年12月03日 10:00"},
-    "hold-received": {"title": "坊っちゃん", "pickup": "山香図書室"},
+    "hold-received": {"title": "坊っちゃん", "pickup": "山香図書室", "position": "2"},
     "hold-ready": {"title": "坊っちゃん", "pickup": "山香図書室", "deadline": "2026年12月10日"},
     "hold-expired": {"title": "坊っちゃん", "pickup": "山香図書室", "deadline": "2026年12月10日"},
     "password-reset": {"reset_url": "https://example.jp/reset/abc", "expires": "2026年12月04日 10:00"},

@@ -48,7 +48,7 @@ def test_f10_shows_a_failed_notice_and_retries_it(desk, failed_notice):
             assert table.get_row_at(0)[0] == str(notice.id)
             assert "hanako@example.jp" in table.get_row_at(0)
             detail = str(screen.query_one("#notice-detail").render())
-            assert "予約受付のお知らせ" in detail
+            assert "ご予約を受け付けました" in detail
             await pilot.press("r")
             assert await wait_for(pilot, lambda: models.Notice.get_by_id(notice.id).status == "sent")
             assert await wait_for(pilot, lambda: table.row_count == 0)

@@ -8,5 +8,6 @@ MODULES = [
     "web",
     "circulation",
     "notices",
+    "holds",
     "ui",
 ]
