@@ -124,3 +124,17 @@ def test_database_is_in_wal_mode_with_foreign_keys(db, db_url):
     assert models.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
         assert raw.execute("SELECT value FROM setting WHERE key='schema_version'").fetchone()[0] == str(models.SCHEMA_VERSION)
+
+
+def test_a_row_whose_barcode_belongs_to_another_record_writes_nothing(sample, tmp_path):
+    taken = models.Item.select().first()
+    path = _write(tmp_path, [
+        f"Q3,テスト本3,,,,,2001,,,book,{taken.barcode},KIT,yes,",  # barcode of a sample copy
+        "Q4,テスト本4,,,,,2001,,,book,9300000004,KIT,yes,",
+    ])
+    report = catalog.import_catalog(path, "library-csv")
+    assert [(ln, code) for ln, code, _ in report.errors] == [(2, "barcode-in-use")]
+    assert report.records_added == 1
+    assert models.Bib.get_or_none(models.Bib.source_id == "Q3") is None
+    assert [h.title for h in search.search("テスト本").hits] == ["テスト本4"]
+    assert models.Item.get(models.Item.barcode == taken.barcode).bib_id == taken.bib_id

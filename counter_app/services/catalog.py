@@ -289,6 +289,23 @@ def _write_chunk(chunk: list[BibRow], report: ImportReport) -> None:
             models.Item.barcode.in_(wanted_barcodes)
         )
     } if wanted_barcodes else {}
+    # Copies whose barcode another record already has are refused here, before anything is
+    # written; a new record none of whose copies can go in is not created at all.
+    kept: list[BibRow] = []
+    for row in chunk:
+        own = existing.get(row.source_id)
+        items: list[ItemRow] = []
+        for item in row.items:
+            owner = taken.get(item.barcode) if item.barcode else None
+            if owner is None:
+                items.append(item)
+            elif own is None or owner != own.id:
+                report.errors.append((item.line, "barcode-in-use", f"バーコード {item.barcode} は別の書誌の資料です"))
+        if own is None and row.items and not items:
+            continue
+        row.items = items
+        kept.append(row)
+    chunk = kept
     have_at: dict[tuple[int, int], int] = {}
     if any(not i.barcode for b in chunk for i in b.items) and existing:
         ids = [b.id for b in existing.values()]
@@ -335,13 +352,6 @@ def _write_chunk(chunk: list[BibRow], report: ImportReport) -> None:
                 new_items.append({"barcode": None, "bib": bib.id, "home": branch_id, "location": branch_id})
         for item in row.items:
             if not item.barcode:
-                continue
-            owner = taken.get(item.barcode)
-            if owner is not None:
-                if owner != bib.id:
-                    report.errors.append(
-                        (item.line, "barcode-in-use", f"バーコード {item.barcode} は別の書誌の資料です")
-                    )
                 continue
             branch_id = points.point_id(item.branch)
             new_items.append({
