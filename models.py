@@ -307,6 +307,13 @@ def is_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
 
 
+def safe_url(url: str) -> str:
+    """The URL without a user name or password, for messages."""
+    import re
+
+    return re.sub(r"//[^/@]*@", "//", url)
+
+
 def open_database(url: str):
     """Initialise the deferred database from a URL such as ``sqlite:///library.db``."""
     if url.startswith("sqlite:") or "://" not in url:
@@ -318,8 +325,24 @@ def open_database(url: str):
         try:
             database = connect(url)
         except Exception as exc:  # unknown scheme, missing driver
-            raise DatabaseError(f"データベースURLを使えません: {url} ({exc})") from None
+            if "driver" in str(exc).lower():
+                raise DatabaseError(f"{url.split(':', 1)[0]} 用のデータベースドライバがインストールされていません。") from None
+            raise DatabaseError(f"データベースURLを使えません: {safe_url(url)}") from None
     db.initialize(database)
+    try:  # open it now, so that a wrong file or folder is reported here in plain words
+        db.connect(reuse_if_open=True)
+        db.execute_sql("SELECT count(*) FROM sqlite_master" if is_sqlite() else "SELECT 1")
+    except Exception as exc:
+        db.close() if not db.is_closed() else None
+        text = str(exc)
+        url = safe_url(url)
+        if "driver" in text.lower():
+            raise DatabaseError(f"{url.split(':', 1)[0]} 用のデータベースドライバがインストールされていません。") from None
+        if "not a database" in text:
+            raise DatabaseError(f"{url} はデータベースファイルではありません。") from None
+        if "unable to open" in text:
+            raise DatabaseError(f"{url} を開けません（フォルダがない、またはファイルを書き込めません）。") from None
+        raise DatabaseError(f"データベースに接続できません: {url}（{type(exc).__name__}）") from None
     return database
 
 

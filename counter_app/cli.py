@@ -8,9 +8,10 @@ import argparse
 import importlib
 import json
 import logging
+import re
 import sys
 
-from counter_app import __version__
+from counter_app import __version__, clock
 from counter_app.clock import ClockError
 from counter_app.commands import MODULES
 from counter_app.config import ConfigError, load_env, settings
@@ -19,11 +20,29 @@ from counter_app.services import ServiceError
 log = logging.getLogger("counter_app")
 
 
+_USAGE_ERRORS = [
+    (re.compile(r"the following arguments are required: (.+)"), lambda m: f"必要な引数がありません: {m[1]}"),
+    (re.compile(r"argument (\S+): invalid choice: .*?\(choose from (.+)\)"),
+     lambda m: f"{m[1]} に使える値は {m[2]} です"),
+    (re.compile(r"argument (\S+): invalid int value: .*"), lambda m: f"{m[1]} は整数で指定してください"),
+    (re.compile(r"argument (\S+): expected one argument"), lambda m: f"{m[1]} には値が必要です"),
+    (re.compile(r"argument (\S+): (.*)"), lambda m: f"{m[1]} の指定が正しくありません"),
+    # Never echo what was typed: a stray argument may be an identity-document number.
+    (re.compile(r"unrecognized arguments.*"), lambda m: "余分な引数があります（値に空白が含まれるときは引用符で囲んでください）"),
+]
+
+
+def _japanese_usage_error(message: str) -> str:
+    for pattern, text in _USAGE_ERRORS:
+        m = pattern.match(message)
+        if m:
+            return text(m)
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # Japanese, one line, exit 2
-        # Never echo what was typed: a stray argument may be an identity-document number.
-        if message.startswith("unrecognized arguments"):
-            message = "余分な引数があります（値に空白が含まれるときは引用符で囲んでください）"
+        message = _japanese_usage_error(message)
         self.exit(2, f"{self.prog}: 使い方が違います: {message}\n（{self.prog} --help で使い方を表示）\n")
 
 
@@ -48,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["tui", *([f"--db={db}"] if db else [])])
     as_json = getattr(args, "json", False)
     try:
+        cfg = settings()  # a wrong setting or LIBRARY_TODAY stops here, before any screen opens
+        clock.today()
         if not getattr(args, "db", None):
-            args.db = settings().db_url
+            args.db = cfg.db_url
         result = args.func(args)
         return int(result or 0)
     except ServiceError as exc:

@@ -19,9 +19,12 @@ def today() -> date:
     if not raw:
         return date.today()
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ClockError(f"LIBRARY_TODAY は YYYY-MM-DD で指定してください（いま: {raw!r}）") from None
+    if not 2000 <= day.year <= 2199:  # due dates are counted forward from it
+        raise ClockError(f"LIBRARY_TODAY は 2000年〜2199年の日付にしてください（いま: {raw}）")
+    return day
 
 
 def now() -> datetime:

@@ -25,14 +25,20 @@ def data_dir() -> Path:
     return Path(os.environ.get("LIBRARY_DATA_DIR") or PROJECT_ROOT / "data")
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, lo: int = 0, hi: int = 10**6) -> int:
+    """An integer setting within [lo, hi]; a value outside it is a configuration error, not a
+    silent clamp (a loan period of -5 days must never lend anything)."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} は整数で指定してください（いま: {raw!r}）") from None
+        value = int(default)
+    else:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{name} は整数で指定してください（いま: {raw!r}）") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} は {lo} 以上 {hi} 以下で指定してください（いま: {value}）")
+    return value
 
 
 def _str(name: str, default: str) -> str:
@@ -84,15 +90,15 @@ def settings() -> Settings:
         web_url=_str("LIBRARY_WEB_URL", lib["web_url"]),
         mail_from=_str("LIBRARY_MAIL_FROM", lib["mail_from"]),
         loan_days={
-            t: _int(f"LIBRARY_LOAN_DAYS_{t.upper()}", loans[f"{t}_days"])
+            t: _int(f"LIBRARY_LOAN_DAYS_{t.upper()}", loans[f"{t}_days"], 1, 365)
             for t in ("book", "magazine", "dvd", "cd")
         },
-        max_items=_int("LIBRARY_MAX_LOANS", loans["max_items"]),
-        max_av=_int("LIBRARY_MAX_AV_LOANS", loans["max_av"]),
-        max_holds=_int("LIBRARY_MAX_HOLDS", holds["max_holds"]),
-        pickup_days=_int("LIBRARY_PICKUP_DAYS", holds["pickup_days"]),
-        temp_password_days=_int("LIBRARY_TEMP_PASSWORD_DAYS", web["temp_password_days"]),
-        temp_password_length=max(12, _int("LIBRARY_TEMP_PASSWORD_LENGTH", web["temp_password_length"])),
+        max_items=_int("LIBRARY_MAX_LOANS", loans["max_items"], 1, 200),
+        max_av=_int("LIBRARY_MAX_AV_LOANS", loans["max_av"], 0, 200),
+        max_holds=_int("LIBRARY_MAX_HOLDS", holds["max_holds"], 0, 200),
+        pickup_days=_int("LIBRARY_PICKUP_DAYS", holds["pickup_days"], 1, 60),
+        temp_password_days=_int("LIBRARY_TEMP_PASSWORD_DAYS", web["temp_password_days"], 1, 365),
+        temp_password_length=_int("LIBRARY_TEMP_PASSWORD_LENGTH", web["temp_password_length"], 12, 64),
         year_end_from=_str("LIBRARY_YEAR_END_FROM", cal["year_end_from"]),
         year_end_to=_str("LIBRARY_YEAR_END_TO", cal["year_end_to"]),
         terminal_point=_str("LIBRARY_TERMINAL_POINT", "KIT").upper(),
@@ -106,7 +112,7 @@ def settings() -> Settings:
             "password": os.environ.get("LIBRARY_SMTP_PASSWORD", ""),
         },
         mail={
-            key: _int(f"LIBRARY_MAIL_{key.upper()}", default)
+            key: _int(f"LIBRARY_MAIL_{key.upper()}", default, 0 if key in ("keep_sent_days", "claim_timeout_seconds") else 1, 10**6)
             for key, default in {
                 "max_attempts": 12,
                 "retry_base_seconds": 60,

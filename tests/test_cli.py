@@ -126,3 +126,46 @@ def test_cli_process_never_shows_a_traceback(tmp_path):
     p = subprocess.run(env_cmd + ["stats", "--db", f"sqlite:///{not_a_db}"], capture_output=True, text=True,
                        cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert p.returncode == 1 and "Traceback" not in p.stderr and p.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("make_url, expected", [
+    (lambda d: f"sqlite:///{d / 'junk.db'}", "データベースファイルではありません"),
+    (lambda d: f"sqlite:///{d}", "開けません"),
+    (lambda d: "postgresql://librarian:s3cret@db.example/library", "ドライバ"),
+])
+def test_unusable_databases_are_named_in_japanese_without_secrets(capsys, tmp_path, make_url, expected):
+    (tmp_path / "junk.db").write_bytes(b"not a database at all" * 50)
+    code, out, err = run(capsys, "stats", "--db", make_url(tmp_path))
+    assert code == 1 and expected in err and "s3cret" not in err and "Traceback" not in err
+
+
+def test_a_bare_path_is_not_created_by_accident(capsys, tmp_path):
+    code, _, err = run(capsys, "stats", "--db", "garbage")
+    assert code == 3 and "counter-app init" in err
+    assert not (tmp_path / "garbage").exists()
+
+
+def test_usage_errors_are_in_japanese(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["renew", "1000001", "1000000001", "--via", "fax"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "--via に使える値は" in err and "invalid choice" not in err
+
+
+def test_a_date_far_in_the_future_is_a_setting_error(capsys, monkeypatch, db_url):
+    run(capsys, "init", "--db", db_url)
+    monkeypatch.setenv("LIBRARY_TODAY", "9999-12-31")
+    code, _, err = run(capsys, "stats", "--db", db_url)
+    assert code == 1 and "LIBRARY_TODAY" in err
+
+
+def test_staff_sign_in_rests_after_five_wrong_passwords(desk):
+    for _ in range(staff_service.MAX_FAILURES):
+        with pytest.raises(staff_service.Refused) as exc:
+            staff_service.sign_in("desk1", "not-the-password")
+        assert exc.value.reason == "bad-credentials"
+    with pytest.raises(staff_service.Refused) as exc:
+        staff_service.sign_in("desk1", "desk-pass-1")  # even the right password waits
+    assert exc.value.reason == "too-many-attempts" and "15分" in exc.value.message
+    other = staff_service.add_staff("desk2", "窓口 二郎", "desk", "desk-pass-2")
+    assert staff_service.sign_in("desk2", "desk-pass-2").id == other.id  # only that login rests

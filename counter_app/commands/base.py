@@ -35,8 +35,8 @@ def open_db(args) -> None:
     from counter_app.services import InvalidInput, points
 
     url = args.db
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
+    if url.startswith("sqlite:///") or "://" not in url:
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
         if path != ":memory:" and not os.path.exists(path):
             raise InvalidInput(
                 "no-database",

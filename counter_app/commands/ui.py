@@ -62,7 +62,7 @@ def cmd_demo(args) -> int:
     report = catalog.import_catalog(data_dir() / "sample-catalog.csv", "library-csv")
     login, name, password = setup.DEMO_STAFF
     staff.add_staff(login, name, "admin", password)
-    n_patrons = 0
+    cards: list[str] = []
     demo_file = setup.demo_patrons_file()
     if demo_file.is_file():
         with demo_file.open(encoding="utf-8", newline="") as fh:
@@ -71,11 +71,12 @@ def cmd_demo(args) -> int:
                     row["name"], row["kana"], date.fromisoformat(row["birth_date"]),
                     row.get("phone", ""), row.get("email", ""), card=row["card"],
                 )
-                n_patrons += 1
+                cards.append(row["card"])
+    n_patrons = len(cards)
     print(f"デモ用データベース {path or url} を作りました: 書誌 {report.records_added}、資料 {report.items_added}、利用者 {n_patrons}。")
     print(f"職員ログイン: {login}　パスワード: {password}")
-    if n_patrons:
-        print("試せる利用者カード: 1000001 〜")
+    if cards:
+        print(f"試せる利用者カード: {cards[0]} 〜 {cards[-1]}")
     if args.no_app:
         return 0
     args.db = url

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from peewee import fn
 
 import models
+from counter_app import clock
 from counter_app.services import CLI, Actor, InvalidInput, Refused, audit
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
@@ -55,10 +58,40 @@ def add_staff(login: str, name: str, role: str, password: str, actor: Actor = CL
     return SignedIn(staff.id, staff.login, staff.name, staff.role)
 
 
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+
+
+def _recent_failures(staff_id: int) -> int:
+    """Wrong passwords for this login in the last LOCK_MINUTES, since its last good sign-in."""
+    since = clock.now() - timedelta(minutes=LOCK_MINUTES)
+    last_ok = (
+        models.AuditEvent.select(fn.MAX(models.AuditEvent.at))
+        .where((models.AuditEvent.staff == staff_id) & (models.AuditEvent.action == "sign-in"))
+        .scalar()
+    )
+    if last_ok is not None and last_ok > since:
+        since = last_ok
+    return models.AuditEvent.select().where(
+        (models.AuditEvent.staff == staff_id)
+        & (models.AuditEvent.action == "sign-in-failed")
+        & (models.AuditEvent.at > since)
+    ).count()
+
+
 def sign_in(login: str, password: str) -> SignedIn:
-    """Check a staff login. The same message for an unknown login and a wrong password."""
+    """Check a staff login. The same message for an unknown login and a wrong password; after
+    MAX_FAILURES wrong passwords the login rests for LOCK_MINUTES (recorded in the audit log)."""
     staff = models.Staff.get_or_none(models.Staff.login == (login or "").strip())
+    if staff is not None and staff.active and _recent_failures(staff.id) >= MAX_FAILURES:
+        raise Refused(
+            "too-many-attempts",
+            f"パスワードを{MAX_FAILURES}回続けて間違えたため、{LOCK_MINUTES}分間サインインできません。",
+        )
     if staff is None or not staff.active or not verify_password(staff.password_hash, password or ""):
+        if staff is not None:
+            with models.write_tx():
+                audit(Actor(staff.id, "counter"), "sign-in-failed")
         raise Refused("bad-credentials", "ログインIDまたはパスワードが違います。")
     if _hasher.check_needs_rehash(staff.password_hash):
         with models.write_tx():
