@@ -362,7 +362,7 @@ def _renew_one(patron_id, raw, via, identity, rules, today, actor) -> dict:
         if reasons:
             return _renew_refusal(barcode, reasons, item.bib.title, loan.due.isoformat())
         cal = calendar_for(loan.branch_id)
-        new_due = renewal_rules.renewed_due(rules, cal, item.bib.material_type, today)
+        new_due = renewal_rules.renewed_due(rules, cal, item.bib.material_type, today, loan.due)
         old_due = loan.due
         models.Loan.update(
             due=new_due, renewals=loan.renewals + 1, renewed_on=today, renew_channel=via,
