@@ -4,6 +4,7 @@ telephone candidates (P5, C2, C1), the command line's summary and --staff (P7, P
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 
@@ -12,6 +13,7 @@ import pytest
 import models
 from counter_app.cli import main
 from counter_app.services import circulation
+from tests.test_circulation_screens import _app, _cells, _keys, _settle
 from tests.helpers_circulation import (  # noqa: F401  (fixtures)
     BOOK_KIT, BOOK_KIT_2, BOOK_YAM, MAGAZINE, item, people, set_today,
 )
@@ -67,3 +69,62 @@ def test_calendar_knows_holidays_of_a_year_far_ahead(db):
     assert cal.closed_reason(date(2035, 2, 14)) is None  # a Wednesday
     days = list_closed(2028)["days"]
     assert {"date": "2028-02-11", "point": None, "reason": "建国記念の日"} in days
+
+
+# --- C4: a second scan at F5 / check-in ---------------------------------------------------------
+
+
+def test_second_scan_of_an_item_sent_off_prints_no_second_slip(people, tmp_path):
+    a, _b, actor = people
+    circulation.checkout(a, [BOOK_KIT], "KIT", actor)
+    first = circulation.checkin([BOOK_KIT], "YAM", actor)[0]
+    assert first["kind"] == "return" and first["route"] == "transit:KIT" and first.get("slip")
+    events = models.AuditEvent.select().count()
+    second = circulation.checkin([BOOK_KIT], "YAM", actor)[0]
+    assert second["ok"] and second["kind"] == "already-in-transit" and second["route"] == "transit:KIT"
+    assert "slip" not in second and "回送手続き済み" in second["message"]
+    assert len(list((tmp_path / "spool").glob("*transit*"))) == 1
+    assert models.AuditEvent.select().count() == events  # nothing changed
+    it = item(BOOK_KIT)
+    assert it.status == "in-transit" and it.transit_to.code == "KIT" and it.location.code == "YAM"
+    # Passing through a third point: a slip from there, and a scan again there prints none.
+    passing = circulation.checkin([BOOK_KIT], "OTA", actor)[0]
+    assert passing["kind"] == "passing" and passing.get("slip")
+    assert circulation.checkin([BOOK_KIT], "OTA", actor)[0]["kind"] == "already-in-transit"
+    assert len(list((tmp_path / "spool").glob("*transit*"))) == 2
+    # It arrives home: an arrival, not a return.
+    assert circulation.checkin([BOOK_KIT], "KIT", actor)[0]["kind"] == "arrival"
+
+
+def test_checkin_summary_counts_only_closed_loans_as_returns(people):
+    a, _b, actor = people
+    circulation.checkout(a, [BOOK_KIT, BOOK_KIT_2], "KIT", actor)
+    out = circulation.checkin([BOOK_KIT, BOOK_KIT_2, BOOK_KIT, "1000000005", "NOPE"], "KIT", actor)
+    assert [r.get("kind") for r in out] == ["return", "return", "not-on-loan", "not-on-loan", None]
+    assert circulation.checkin_summary(out) == "返却 2 点・その他 2 点・処理できない資料 1 点"
+
+
+def test_f5_counts_returns_and_arrivals_apart_and_a_second_scan_prints_nothing(people, tmp_path):
+    a, _b, actor = people
+    circulation.checkout(a, [BOOK_KIT, BOOK_YAM, BOOK_KIT_2], "KIT", actor)
+    circulation.checkin([BOOK_YAM], "KIT", actor)  # on its way home to YAM
+    slips_before = len(list((tmp_path / "spool").glob("*transit*")))
+
+    async def main():
+        app = _app(actor, point="YAM")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f5")
+            await pilot.pause()
+            await pilot.press(*_keys(f"{BOOK_KIT}\n{BOOK_KIT}\n{BOOK_YAM}\n{BOOK_KIT_2}\n"))
+            screen = app.screen
+            table = screen.query_one("#ci-lines")
+            await _settle(pilot, lambda: table.row_count == 4 and not screen._busy
+                          and all("処理待ち" not in r[3] for r in _cells(table)))
+            rows = _cells(table)
+            assert "回送手続き済み" in rows[1][3] and "2回目" in rows[1][4]
+            assert "到着" in rows[2][4]
+            status = str(screen.query_one("#ci-status").render())
+            assert "返却 2 点・到着 1 点・その他 1 点" in status
+
+    asyncio.run(main())
+    assert len(list((tmp_path / "spool").glob("*transit*"))) == slips_before + 2

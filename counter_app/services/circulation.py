@@ -215,9 +215,23 @@ def _clip(text: str, width: int) -> str:
 # --- check-in -----------------------------------------------------------------------------------
 
 
+# What a check-in scan was (the "kind" of its result): only ``return`` closed a loan.
+CHECKIN_KINDS = {
+    "return": "返却",
+    "arrival": "回送到着",
+    "found": "不明資料の発見",
+    "not-on-loan": "貸出中でない資料",
+    "on-hold-shelf": "取置中の資料",
+    "passing": "回送中の資料（経由）",
+    "already-in-transit": "回送手続き済み",
+}
+
+
 def checkin(barcodes: list[str], at: str, actor: Actor = CLI) -> list[dict]:
     """Take items back at ``at``. One dict per barcode: {"barcode","ok","route","title",
-    "message"} (plus "reasons", "slip"), route ``shelf``, ``transit:CODE`` or ``hold-shelf``."""
+    "message","kind"} (plus "reasons", "slip"), route ``shelf``, ``transit:CODE`` or
+    ``hold-shelf``; ``kind`` (:data:`CHECKIN_KINDS`) says whether a loan was closed
+    (``return``) or the scan was an arrival, a second scan, …; a refused scan has no kind."""
     at_id = points.point_id(at)
     at_code = at.strip().upper()
     today = clock.today()
@@ -257,19 +271,31 @@ def _checkin_one(raw, at_id, at_code, today, actor) -> dict:
                 notes.append(f"返却期限を{late}日過ぎていました。")
             loan.delete_instance()  # the patron–item link ends here
             _count(today, at_code, "checkin", bib)
+            kind = "return"
         elif item.status == "on-hold-shelf":
-            return {"barcode": barcode, "ok": True, "route": "hold-shelf", "title": bib.title,
+            return {"barcode": barcode, "ok": True, "route": "hold-shelf", "title": bib.title, "kind": "on-hold-shelf",
                     "reasons": [], "message": "取置中の資料です。取置棚に戻してください。", "note": "取置中の資料です。"}
         elif item.status == "in-transit" and item.transit_to_id not in (None, at_id):
             dest = models.ServicePoint.get_by_id(item.transit_to_id).code
-            return {"barcode": barcode, "ok": True, "route": f"transit:{dest}", "title": bib.title,
+            route = f"transit:{dest}"
+            if item.location_id == at_id:  # scanned again where it was sent off: nothing changes
+                return {"barcode": barcode, "ok": True, "route": route, "title": bib.title,
+                        "kind": "already-in-transit", "reasons": [],
+                        "message": f"すでに{points.point_name(dest)}への回送手続き済みです（回送票は出力済み）。",
+                        "note": "回送手続き済みです（2回目の読み取り）。"}
+            # Passing through this point on its way: it leaves from here now, with a slip.
+            models.Item.update(location=at_id).where(models.Item.id == item.id).execute()
+            return {"barcode": barcode, "ok": True, "route": route, "title": bib.title, "kind": "passing",
                     "reasons": [], "message": f"回送中の資料です。{points.point_name(dest)}へ回送します。",
                     "note": "回送中の資料です。", "_slip": True}
         elif item.status == "in-transit":
+            kind = "arrival"
             notes.append("回送資料が到着しました。")
         elif item.status == "missing":
+            kind = "found"
             notes.append("不明資料が見つかりました。")
         else:
+            kind = "not-on-loan"
             notes.append("貸出中ではありませんでした。")
         models.Item.update(status="available", location=at_id, transit_to=None).where(
             models.Item.id == item.id
@@ -286,9 +312,24 @@ def _checkin_one(raw, at_id, at_code, today, actor) -> dict:
             else:
                 route = "shelf"
         audit(actor, "checkin", "", barcode=barcode, point=at_code, route=route)
-    return {"barcode": barcode, "ok": True, "route": route, "title": bib.title, "reasons": [],
+    return {"barcode": barcode, "ok": True, "route": route, "title": bib.title, "reasons": [], "kind": kind,
             "message": " ".join([route_text(route), *notes]), "note": " ".join(notes),
             "_slip": route.startswith("transit:")}
+
+
+def checkin_summary(results: list[dict]) -> str:
+    """「返却 2 点・到着 1 点・その他 1 点」: only closed loans count as returns."""
+    kinds = [r.get("kind") for r in results if r.get("ok")]
+    parts = [f"返却 {kinds.count('return')} 点"]
+    if kinds.count("arrival"):
+        parts.append(f"到着 {kinds.count('arrival')} 点")
+    others = len(kinds) - kinds.count("return") - kinds.count("arrival")
+    if others:
+        parts.append(f"その他 {others} 点")
+    refused = sum(1 for r in results if not r.get("ok"))
+    if refused:
+        parts.append(f"処理できない資料 {refused} 点")
+    return "・".join(parts)
 
 
 def route_text(route: str | None) -> str:
