@@ -128,3 +128,27 @@ def test_f5_counts_returns_and_arrivals_apart_and_a_second_scan_prints_nothing(p
 
     asyncio.run(main())
     assert len(list((tmp_path / "spool").glob("*transit*"))) == slips_before + 2
+
+
+# --- C5: the F4 header follows the loans --------------------------------------------------------
+
+
+def test_f4_header_counts_the_loans_just_made(people):
+    a, _b, actor = people
+
+    async def main():
+        app = _app(actor)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f4")
+            await pilot.pause()
+            screen = app.screen
+            header = screen.query_one("#co-patron")
+            await pilot.press(*_keys(f"{a}\n"))
+            await _settle(pilot, lambda: "貸出中 0 点" in str(header.render()))
+            await pilot.press(*_keys(f"{BOOK_KIT}\n"))
+            await _settle(pilot, lambda: "貸出中 1 点" in str(header.render()))
+            await pilot.press(*_keys(f"{BOOK_KIT_2}\n{MAGAZINE}\n"))
+            await _settle(pilot, lambda: "貸出中 3 点" in str(header.render()) and not screen._busy)
+            assert "杵築 花子" in str(header.render())
+
+    asyncio.run(main())
