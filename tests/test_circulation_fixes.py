@@ -152,3 +152,23 @@ def test_f4_header_counts_the_loans_just_made(people):
             assert "杵築 花子" in str(header.render())
 
     asyncio.run(main())
+
+
+# --- P5: the F6 birth-date field shows the whole date --------------------------------------------
+
+
+def test_f6_birth_date_field_shows_the_whole_date(people):
+    a, _b, actor = people
+
+    async def main():
+        app = _app(actor)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f6")
+            await pilot.pause()
+            await pilot.press("ctrl+g", *"キツキ ハナコ", "enter", *"1985-06-12")
+            await pilot.pause()
+            field = app.screen.query_one("#rn-birth")
+            shown = "".join(field.render_line(y).text for y in range(field.size.height))
+            assert "1985-06-12" in shown, shown
+
+    asyncio.run(main())
