@@ -172,3 +172,62 @@ def test_f6_birth_date_field_shows_the_whole_date(people):
             assert "1985-06-12" in shown, shown
 
     asyncio.run(main())
+
+
+# --- P7 / P2: the command line's summary, stderr lines and --staff ------------------------------
+
+
+def _cli(capsys, *argv) -> tuple[int, dict, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out), captured.err
+
+
+def test_cli_refused_items_give_ok_message_and_one_line_each_on_stderr(people, db_url, capsys):
+    a, b, actor = people
+    circulation.checkout(b, [BOOK_KIT_2], "KIT", actor)
+    code, data, err = _cli(capsys, "checkout", a, BOOK_KIT, BOOK_KIT_2, "NOPE", "--at", "KIT", "--json", "--db", db_url)
+    assert code == 3 and data["ok"] is False
+    assert data["message"] == "貸出 1 点・貸出できない資料 2 点"
+    assert [i["ok"] for i in data["items"]] == [True, False, False]
+    assert set(data["items"][0]) == {"barcode", "ok", "due", "reasons", "title", "message"}
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and BOOK_KIT_2 in lines[0] and "他の利用者に貸出中" in lines[0]
+    assert "NOPE" in lines[1] and "登録されていません" in lines[1]
+    code, data, err = _cli(capsys, "renew", a, BOOK_KIT, "--json", "--db", db_url)
+    assert code == 0 and data["ok"] is True and data["message"] == "延長 1 点" and err == ""
+    code, data, err = _cli(capsys, "renew", a, BOOK_KIT, "--json", "--db", db_url)
+    assert code == 3 and data["ok"] is False and "延長できない資料 1 点" in data["message"]
+    assert "延長は1回のみ" in err
+    code, data, err = _cli(capsys, "checkin", BOOK_KIT, BOOK_KIT, "--at", "KIT", "--json", "--db", db_url)
+    assert code == 0 and data["ok"] is True and data["message"] == "返却 1 点・その他 1 点"
+    assert [set(i) >= {"barcode", "ok", "route"} for i in data["items"]] == [True, True]
+
+
+def test_cli_staff_is_recorded_and_an_unknown_login_is_refused(people, db_url, capsys):
+    a, _b, actor = people
+    code, data, _err = _cli(capsys, "checkout", a, BOOK_KIT, "--at", "KIT", "--staff", "desk1", "--json", "--db", db_url)
+    assert code == 0
+    assert models.Loan.get(models.Loan.item == item(BOOK_KIT).id).staff_id == actor.staff_id
+    ev = models.AuditEvent.select().where(models.AuditEvent.action == "checkout").get()
+    assert ev.staff_id == actor.staff_id and ev.channel == "cli"
+    code, data, _err = _cli(capsys, "renew", a, BOOK_KIT, "--via", "phone", "--staff", "desk1", "--json", "--db", db_url)
+    ev = models.AuditEvent.select().where(models.AuditEvent.action == "renew").get()
+    assert code == 0 and ev.staff_id == actor.staff_id and ev.channel == "phone"
+    code, data, _err = _cli(capsys, "checkin", BOOK_KIT, "--at", "KIT", "--staff", "desk1", "--json", "--db", db_url)
+    assert code == 0
+    assert models.AuditEvent.select().where(models.AuditEvent.action == "checkin").get().staff_id == actor.staff_id
+    bib = item(BOOK_KIT_2).bib_id
+    code, data, _err = _cli(capsys, "reserve", a, str(bib), "--pickup", "KIT", "--via", "phone", "--staff", "desk1",
+                            "--json", "--db", db_url)
+    assert code == 0
+    assert models.AuditEvent.select().where(models.AuditEvent.action == "hold-reserve").get().staff_id == actor.staff_id
+    code, data, _err = _cli(capsys, "cancel-hold", str(data["hold_id"]), "--staff", "desk1", "--json", "--db", db_url)
+    assert code == 0
+    assert models.AuditEvent.select().where(models.AuditEvent.action == "hold-cancel").get().staff_id == actor.staff_id
+    for argv in (["checkout", a, BOOK_KIT_2, "--at", "KIT"], ["checkin", BOOK_KIT_2, "--at", "KIT"],
+                 ["renew", a, BOOK_KIT_2], ["pull", BOOK_KIT_2, "--at", "KIT"], ["hold-called", "1"],
+                 ["cancel-hold", "1"], ["reserve", a, str(bib), "--pickup", "KIT", "--via", "phone"]):
+        code, data, _err = _cli(capsys, *argv, "--staff", "nobody", "--json", "--db", db_url)
+        assert code == 3 and data["reasons"] == ["unknown-staff"], argv
+    assert item(BOOK_KIT_2).status == "available"
