@@ -1,7 +1,9 @@
 """F6 延長: renewals at the counter and for a patron on the telephone.
 
 Find the patron by card number, or — a caller without the card — by kana name and birth date
-(recorded as how identity was checked). The loans are listed with renewable / why not and the
+(recorded as how identity was checked); when several patrons share the kana and birth date, a
+list of candidates (card, name, phone masked but for the last 4 digits) lets staff confirm the
+caller's number and pick one (↑↓ Enter). The loans are listed with renewable / why not and the
 preview (renewable until …, new due date …); staff select loans (Space), renew (Ctrl+R) and
 read back the new due dates or the reasons shown in the read-back panel.
 """
@@ -47,9 +49,10 @@ class RenewScreen(Screen):
 
     class Loaded(Message):
         def __init__(self, patron: dict | None, rows: list[dict], identity: str, error: str = "",
-                     keep_readback: bool = False) -> None:
+                     keep_readback: bool = False, candidates: list[dict] | None = None) -> None:
             self.patron, self.rows, self.identity, self.error = patron, rows, identity, error
             self.keep_readback = keep_readback
+            self.candidates = candidates or []
             super().__init__()
 
     class Renewed(Message):
@@ -76,6 +79,11 @@ class RenewScreen(Screen):
             yield Label("生年月日", classes="rn-label")
             yield Input(id="rn-birth", placeholder="1985-06-12", max_length=12)
         yield Static("カード番号を入力するか、電話の方はフリガナと生年月日で探してください。", id="rn-patron", classes="panel")
+        cands = DataTable(id="rn-cands", cursor_type="row", zebra_stripes=True)
+        cands.add_column("カード番号", width=10, key="card")
+        cands.add_column("氏名", width=24, key="name")
+        cands.add_column("電話番号（下4桁）", width=18, key="phone")
+        yield cands
         table = DataTable(id="rn-loans", cursor_type="row", zebra_stripes=True)
         table.add_column("選", width=2, key="sel")
         table.add_column("バーコード", width=10, key="barcode")
@@ -129,15 +137,15 @@ class RenewScreen(Screen):
 
     @work(thread=True, exclusive=True, group="rn-load")
     def _load(self, card: str = "", kana: str = "", birth: date | None = None, identity: str = "card",
-              keep_readback: bool = False) -> None:
+              keep_readback: bool = False, pick: str | None = None) -> None:
         try:
             if not card:
-                card = run(find_patron_for_phone, kana, birth, self._actor())["card"]
+                card = run(find_patron_for_phone, kana, birth, self._actor(), pick)["card"]
             patron = run(patron_summary, card)
             rows = run(renewal_preview, card)
             message = self.Loaded(patron, rows, identity, keep_readback=keep_readback)
         except ServiceError as exc:
-            message = self.Loaded(None, [], identity, exc.message, keep_readback)
+            message = self.Loaded(None, [], identity, exc.message, keep_readback, exc.extra.get("candidates"))
         except Exception as exc:
             message = self.Loaded(None, [], identity, f"読み込めませんでした（{type(exc).__name__}）。", keep_readback)
         self.post_message(message)
@@ -146,8 +154,11 @@ class RenewScreen(Screen):
         box = self.query_one("#rn-patron", Static)
         if not message.keep_readback:
             self.query_one("#rn-readback", Static).update("")
+        self._show_candidates(message.candidates)
         if message.patron is None:
             box.update(f"[red]{message.error}[/red]")
+            if message.candidates:
+                self.query_one("#rn-cands", DataTable).focus()
             return
         p = message.patron
         if self._card != p["card"]:
@@ -164,6 +175,23 @@ class RenewScreen(Screen):
         table = self.query_one("#rn-loans", DataTable)
         if message.rows:
             table.focus()
+
+    def _show_candidates(self, candidates: list[dict]) -> None:
+        """Several patrons with this kana and birth date: list them to choose from."""
+        table = self.query_one("#rn-cands", DataTable)
+        table.clear()
+        for c in candidates:
+            table.add_row(c["card"], c["name"], c["phone"] or "（登録なし）", key=c["card"])
+        table.display = bool(candidates)
+
+    @on(DataTable.RowSelected, "#rn-cands")
+    def _candidate_chosen(self, event: DataTable.RowSelected) -> None:
+        card = getattr(event.row_key, "value", None)
+        birth = parse_birth(self.query_one("#rn-birth", Input).value)
+        if not card or birth is None:
+            return
+        self.query_one("#rn-patron", Static).update("検索中…")
+        self._load(kana=self.query_one("#rn-kana", Input).value, birth=birth, identity="kana+birth", pick=card)
 
     def _fill(self) -> None:
         table = self.query_one("#rn-loans", DataTable)

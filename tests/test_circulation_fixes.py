@@ -231,3 +231,60 @@ def test_cli_staff_is_recorded_and_an_unknown_login_is_refused(people, db_url, c
         code, data, _err = _cli(capsys, *argv, "--staff", "nobody", "--json", "--db", db_url)
         assert code == 3 and data["reasons"] == ["unknown-staff"], argv
     assert item(BOOK_KIT_2).status == "available"
+
+
+# --- C2: several patrons with the same kana and birth date ----------------------------------------
+
+
+@pytest.fixture
+def namesake(people):
+    from counter_app.services import patrons
+
+    c = patrons.add_patron("木付 花子", "キツキ ハナコ", date(1985, 6, 12), "090-1234-5678", card="1000003",
+                           confirm_duplicate=True)
+    return c.card
+
+
+def test_phone_lookup_with_namesakes_lists_candidates_with_masked_phones(people, namesake):
+    from counter_app.services import Refused
+
+    a, _b, actor = people
+    with pytest.raises(Refused) as err:
+        circulation.find_patron_for_phone("キツキ ハナコ", date(1985, 6, 12), actor)
+    assert err.value.reasons == ["patron-ambiguous"] and "2人" in err.value.message
+    cands = err.value.as_json()["candidates"]
+    assert cands == [
+        {"card": a, "name": "杵築 花子", "phone": "****-**-0001"},
+        {"card": namesake, "name": "木付 花子", "phone": "***-****-5678"},
+    ]
+    found = circulation.find_patron_for_phone("キツキ ハナコ", date(1985, 6, 12), actor, card=namesake)
+    assert found["card"] == namesake
+    ev = models.AuditEvent.get(models.AuditEvent.action == "identity-check")
+    assert ev.card == namesake and "kana+birth+phone" in ev.detail
+    with pytest.raises(Refused):  # a card that does not match the kana and birth date
+        circulation.find_patron_for_phone("キツキ ハナコ", date(1985, 6, 12), actor, card=_b)
+
+
+def test_f6_namesakes_are_listed_and_one_is_picked_by_keyboard(people, namesake):
+    a, _b, actor = people
+    circulation.checkout(namesake, [BOOK_KIT], "KIT", actor)
+
+    async def main():
+        app = _app(actor)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f6")
+            await pilot.pause()
+            await pilot.press("ctrl+t", "ctrl+g", *"キツキ ハナコ", "enter", *"19850612", "enter")
+            screen = app.screen
+            cands = screen.query_one("#rn-cands")
+            await _settle(pilot, lambda: cands.row_count == 2)
+            assert cands.display and cands.has_focus
+            rows = _cells(cands)
+            assert rows[1] == [namesake, "木付 花子", "***-****-5678"]
+            assert "電話番号の下4桁" in str(screen.query_one("#rn-patron").render())
+            await pilot.press("down", "enter")
+            table = screen.query_one("#rn-loans")
+            await _settle(pilot, lambda: table.row_count == 1)
+            assert "木付 花子" in str(screen.query_one("#rn-patron").render()) and not cands.display
+
+    asyncio.run(main())

@@ -27,7 +27,7 @@ from counter_app import clock
 from counter_app.config import settings
 from counter_app.services import CLI, Actor, InvalidInput, Refused, audit, holds, points
 from counter_app.services.calendar import calendar_for
-from counter_app.services.patrons import get_patron, kana_key
+from counter_app.services.patrons import get_patron, kana_key, mask_phone
 from counter_app.services.slips import WIDTH, center, print_slip, rule
 from policies import loans as loan_rules
 from policies import renewal as renewal_rules
@@ -463,26 +463,40 @@ def renewal_preview(card: str) -> list[dict]:
 # --- telephone identification and the overdue list ----------------------------------------------
 
 
-def find_patron_for_phone(kana: str, birth: date, actor: Actor = CLI) -> dict:
+PHONE_CANDIDATES_MAX = 20
+
+
+def find_patron_for_phone(kana: str, birth: date, actor: Actor = CLI, card: str | None = None) -> dict:
     """A caller without the card: identify by kana name and birth date (recorded in the audit
-    trail as the identity check method). Returns {"card","name","kana","birth_date","phone"}."""
+    trail as the identity check method). Returns {"card","name","kana","birth_date","phone"}.
+
+    When several patrons match, refuses ``patron-ambiguous`` with ``candidates`` (card, name,
+    phone masked but for the last 4 digits) so staff can ask the caller to confirm the number
+    and pick one; calling again with ``card`` (one of the candidates) identifies that patron
+    (method ``kana+birth+phone``)."""
     key = kana_key(kana)
     if not key:
         raise InvalidInput("empty-kana", "氏名のフリガナを入力してください。")
     if not isinstance(birth, date):
         raise InvalidInput("invalid-date", "生年月日を YYYY-MM-DD で入力してください。")
-    found = list(
-        models.Patron.select().where(
-            (models.Patron.kana_key == key) & (models.Patron.birth_date == birth) & (models.Patron.withdrawn == False)  # noqa: E712
-        ).limit(2)
+    query = models.Patron.select().where(
+        (models.Patron.kana_key == key) & (models.Patron.birth_date == birth) & (models.Patron.withdrawn == False)  # noqa: E712
     )
+    if card:
+        query = query.where(models.Patron.card == card)
+    found = list(query.order_by(models.Patron.card).limit(PHONE_CANDIDATES_MAX + 1))
     if not found:
         raise Refused("patron-not-found", "フリガナと生年月日が一致する利用者がいません。")
     if len(found) > 1:
-        raise Refused("patron-ambiguous", "該当する利用者が複数います。住所や電話番号を確認し、カード番号で探してください。")
+        count = f"{len(found)}人" if len(found) <= PHONE_CANDIDATES_MAX else f"{PHONE_CANDIDATES_MAX}人以上"
+        raise Refused(
+            "patron-ambiguous",
+            f"該当する利用者が{count}います。電話番号の下4桁をお聞きして、一覧から選んでください。",
+            candidates=[{"card": p.card, "name": p.name, "phone": mask_phone(p.phone)} for p in found[:PHONE_CANDIDATES_MAX]],
+        )
     patron = found[0]
     with models.write_tx():
-        audit(actor, "identity-check", patron.card, method="kana+birth")
+        audit(actor, "identity-check", patron.card, method="kana+birth+phone" if card else "kana+birth")
     return {"card": patron.card, "name": patron.name, "kana": patron.kana,
             "birth_date": patron.birth_date.isoformat(), "phone": patron.phone}
 
