@@ -85,12 +85,13 @@ class RenewScreen(Screen):
         cands.add_column("電話番号（下4桁）", width=18, key="phone")
         yield cands
         table = DataTable(id="rn-loans", cursor_type="row", zebra_stripes=True)
+        # Widths + 2 cells of padding per column stay within 120 columns.
         table.add_column("選", width=2, key="sel")
         table.add_column("バーコード", width=10, key="barcode")
         table.add_column("書名", width=28, key="title")
         table.add_column("返却期限", width=10, key="due")
-        table.add_column("延長", width=8, key="ok")
-        table.add_column("延長後の期限／延長できない理由", width=56, key="why")
+        table.add_column("延長", width=4, key="ok")
+        table.add_column("延長後の期限／延長できない理由", width=42, key="why")
         yield table
         yield Static("", id="rn-detail")
         yield Static("", id="rn-readback", classes="panel")
@@ -198,11 +199,11 @@ class RenewScreen(Screen):
         cursor = table.cursor_row
         table.clear()
         for r in self._rows:
-            if r["renewable"]:
+            if r["renewable"] and not r["extends"]:
+                ok, why = "[yellow]可[/yellow]", "[yellow]※今延長しても期限は延びません[/yellow]"
+            elif r["renewable"]:
                 ok = "[green]可[/green]"
-                why = f"新しい期限 {r['new_due']}（延長は {r['renewable_until']} まで）"
-                if r["new_due"] <= r["due"]:
-                    why += " [yellow]※今は期限が延びません[/yellow]"
+                why = f"新期限 {r['new_due']}（{r['renewable_until'][5:]}まで可）"
             else:
                 ok, why = "[red]不可[/red]", "／".join(r["reason_labels"])
             mark = "✓" if r["barcode"] in self._selected else ""
@@ -236,7 +237,12 @@ class RenewScreen(Screen):
         self.query_one("#rn-detail", Static).update(f"『{row['title']}』 {row['summary']}" if row else "")
 
     def action_select_renewable(self) -> None:
-        self._selected = {r["barcode"] for r in self._rows if r["renewable"]}
+        """Every loan a renewal would extend; one renewed today to the same due date is left out
+        (it would use up the one renewal for nothing) but can still be chosen with Space."""
+        self._selected = {r["barcode"] for r in self._rows if r["renewable"] and r["extends"]}
+        same = sum(1 for r in self._rows if r["renewable"] and not r["extends"])
+        if same:
+            self.notify(f"今延長しても期限が延びない資料 {same} 点は選んでいません。", severity="warning")
         self._fill()
 
     def action_renew(self) -> None:

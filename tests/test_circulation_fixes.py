@@ -288,3 +288,37 @@ def test_f6_namesakes_are_listed_and_one_is_picked_by_keyboard(people, namesake)
             assert "木付 花子" in str(screen.query_one("#rn-patron").render()) and not cands.display
 
     asyncio.run(main())
+
+
+# --- C1: a renewal that would not move the due date ------------------------------------------------
+
+
+def test_f6_select_all_leaves_out_a_same_day_renewal_and_its_warning_is_visible(people, monkeypatch):
+    a, _b, actor = people
+    set_today(monkeypatch, "2026-11-26")
+    circulation.checkout(a, [BOOK_KIT_2], "KIT", actor)  # due 12-10: a renewal today extends it
+    set_today(monkeypatch, "2026-12-03")
+    circulation.checkout(a, [BOOK_KIT], "KIT", actor)  # due 12-17: a renewal today would not
+    rows = {r["barcode"]: r for r in circulation.renewal_preview(a)}
+    assert rows[BOOK_KIT]["renewable"] and not rows[BOOK_KIT]["extends"]
+    assert rows[BOOK_KIT_2]["extends"]
+
+    async def main():
+        app = _app(actor)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f6")
+            await pilot.pause()
+            await pilot.press(*_keys(f"{a}\n"))
+            screen = app.screen
+            table = screen.query_one("#rn-loans")
+            await _settle(pilot, lambda: table.row_count == 2)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert screen._selected == {BOOK_KIT_2}
+            lines = [table.render_line(y).text for y in range(table.size.height)]
+            same_day = next(line for line in lines if BOOK_KIT in line)
+            assert "期限は延びません" in same_day, same_day
+            other = next(line for line in lines if BOOK_KIT_2 in line)
+            assert "2026-12-17" in other and "12-10まで可" in other, other
+
+    asyncio.run(main())

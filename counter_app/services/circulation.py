@@ -438,9 +438,9 @@ def renewal_preview(card: str) -> list[dict]:
     for loan in loans:
         cal = calendars.get(loan.branch_id) or calendars.setdefault(loan.branch_id, calendar_for(loan.branch_id))
         pv = renewal_rules.preview(_renewal_facts(loan, today), rules, cal, today)
-        note = ""
-        if pv.renewable and pv.new_due <= loan.due:
-            note = "今延長しても返却期限は延びません。"
+        # A renewal today would keep the same due date and use up the one renewal for nothing.
+        extends = pv.renewable and pv.new_due > loan.due
+        note = "今延長しても返却期限は延びません。" if pv.renewable and not extends else ""
         out.append({
             "barcode": loan.item.barcode,
             "title": loan.item.bib.title,
@@ -450,6 +450,7 @@ def renewal_preview(card: str) -> list[dict]:
             "overdue": loan.due < today,
             "renewals": loan.renewals,
             "renewable": pv.renewable,
+            "extends": extends,
             "reasons": pv.reasons,
             "reason_texts": pv.texts(),
             "reason_labels": [renewal_rules.RENEWAL_SHORT.get(c, c) for c in pv.reasons],
