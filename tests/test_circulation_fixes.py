@@ -19,6 +19,20 @@ from tests.helpers_circulation import (  # noqa: F401  (fixtures)
 )
 
 
+def on_screen(actor, key: str, steps, point: str = "KIT") -> None:
+    """Open the counter app signed in at ``point``, press ``key`` (F4/F5/F6) and run
+    ``await steps(pilot, screen)`` on the screen it shows."""
+
+    async def drive():
+        app = _app(actor, point=point)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press(key)
+            await pilot.pause()
+            await steps(pilot, app.screen)
+
+    asyncio.run(drive())
+
+
 # --- B5: a renewal never moves the due date earlier ---------------------------------------------
 
 
@@ -110,23 +124,18 @@ def test_f5_counts_returns_and_arrivals_apart_and_a_second_scan_prints_nothing(p
     circulation.checkin([BOOK_YAM], "KIT", actor)  # on its way home to YAM
     slips_before = len(list((tmp_path / "spool").glob("*transit*")))
 
-    async def main():
-        app = _app(actor, point="YAM")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f5")
-            await pilot.pause()
-            await pilot.press(*_keys(f"{BOOK_KIT}\n{BOOK_KIT}\n{BOOK_YAM}\n{BOOK_KIT_2}\n"))
-            screen = app.screen
-            table = screen.query_one("#ci-lines")
-            await _settle(pilot, lambda: table.row_count == 4 and not screen._busy
-                          and all("処理待ち" not in r[3] for r in _cells(table)))
-            rows = _cells(table)
-            assert "回送手続き済み" in rows[1][3] and "2回目" in rows[1][4]
-            assert "到着" in rows[2][4]
-            status = str(screen.query_one("#ci-status").render())
-            assert "返却 2 点・到着 1 点・その他 1 点" in status
+    async def steps(pilot, screen):
+        await pilot.press(*_keys(f"{BOOK_KIT}\n{BOOK_KIT}\n{BOOK_YAM}\n{BOOK_KIT_2}\n"))
+        table = screen.query_one("#ci-lines")
+        await _settle(pilot, lambda: table.row_count == 4 and not screen._busy
+                      and all("処理待ち" not in r[3] for r in _cells(table)))
+        rows = _cells(table)
+        assert "回送手続き済み" in rows[1][3] and "2回目" in rows[1][4]
+        assert "到着" in rows[2][4]
+        status = str(screen.query_one("#ci-status").render())
+        assert "返却 2 点・到着 1 点・その他 1 点" in status
 
-    asyncio.run(main())
+    on_screen(actor, "f5", steps, point="YAM")
     assert len(list((tmp_path / "spool").glob("*transit*"))) == slips_before + 2
 
 
@@ -136,22 +145,17 @@ def test_f5_counts_returns_and_arrivals_apart_and_a_second_scan_prints_nothing(p
 def test_f4_header_counts_the_loans_just_made(people):
     a, _b, actor = people
 
-    async def main():
-        app = _app(actor)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f4")
-            await pilot.pause()
-            screen = app.screen
-            header = screen.query_one("#co-patron")
-            await pilot.press(*_keys(f"{a}\n"))
-            await _settle(pilot, lambda: "貸出中 0 点" in str(header.render()))
-            await pilot.press(*_keys(f"{BOOK_KIT}\n"))
-            await _settle(pilot, lambda: "貸出中 1 点" in str(header.render()))
-            await pilot.press(*_keys(f"{BOOK_KIT_2}\n{MAGAZINE}\n"))
-            await _settle(pilot, lambda: "貸出中 3 点" in str(header.render()) and not screen._busy)
-            assert "杵築 花子" in str(header.render())
+    async def steps(pilot, screen):
+        header = screen.query_one("#co-patron")
+        await pilot.press(*_keys(f"{a}\n"))
+        await _settle(pilot, lambda: "貸出中 0 点" in str(header.render()))
+        await pilot.press(*_keys(f"{BOOK_KIT}\n"))
+        await _settle(pilot, lambda: "貸出中 1 点" in str(header.render()))
+        await pilot.press(*_keys(f"{BOOK_KIT_2}\n{MAGAZINE}\n"))
+        await _settle(pilot, lambda: "貸出中 3 点" in str(header.render()) and not screen._busy)
+        assert "杵築 花子" in str(header.render())
 
-    asyncio.run(main())
+    on_screen(actor, "f4", steps)
 
 
 # --- P5: the F6 birth-date field shows the whole date --------------------------------------------
@@ -160,18 +164,14 @@ def test_f4_header_counts_the_loans_just_made(people):
 def test_f6_birth_date_field_shows_the_whole_date(people):
     a, _b, actor = people
 
-    async def main():
-        app = _app(actor)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f6")
-            await pilot.pause()
-            await pilot.press("ctrl+g", *"キツキ ハナコ", "enter", *"1985-06-12")
-            await pilot.pause()
-            field = app.screen.query_one("#rn-birth")
-            shown = "".join(field.render_line(y).text for y in range(field.size.height))
-            assert "1985-06-12" in shown, shown
+    async def steps(pilot, screen):
+        await pilot.press("ctrl+g", *"キツキ ハナコ", "enter", *"1985-06-12")
+        await pilot.pause()
+        field = screen.query_one("#rn-birth")
+        shown = "".join(field.render_line(y).text for y in range(field.size.height))
+        assert "1985-06-12" in shown, shown
 
-    asyncio.run(main())
+    on_screen(actor, "f6", steps)
 
 
 # --- P7 / P2: the command line's summary, stderr lines and --staff ------------------------------
@@ -269,25 +269,20 @@ def test_f6_namesakes_are_listed_and_one_is_picked_by_keyboard(people, namesake)
     a, _b, actor = people
     circulation.checkout(namesake, [BOOK_KIT], "KIT", actor)
 
-    async def main():
-        app = _app(actor)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f6")
-            await pilot.pause()
-            await pilot.press("ctrl+t", "ctrl+g", *"キツキ ハナコ", "enter", *"19850612", "enter")
-            screen = app.screen
-            cands = screen.query_one("#rn-cands")
-            await _settle(pilot, lambda: cands.row_count == 2)
-            assert cands.display and cands.has_focus
-            rows = _cells(cands)
-            assert rows[1] == [namesake, "木付 花子", "***-****-5678"]
-            assert "電話番号の下4桁" in str(screen.query_one("#rn-patron").render())
-            await pilot.press("down", "enter")
-            table = screen.query_one("#rn-loans")
-            await _settle(pilot, lambda: table.row_count == 1)
-            assert "木付 花子" in str(screen.query_one("#rn-patron").render()) and not cands.display
+    async def steps(pilot, screen):
+        await pilot.press("ctrl+t", "ctrl+g", *"キツキ ハナコ", "enter", *"19850612", "enter")
+        cands = screen.query_one("#rn-cands")
+        await _settle(pilot, lambda: cands.row_count == 2)
+        assert cands.display and cands.has_focus
+        rows = _cells(cands)
+        assert rows[1] == [namesake, "木付 花子", "***-****-5678"]
+        assert "電話番号の下4桁" in str(screen.query_one("#rn-patron").render())
+        await pilot.press("down", "enter")
+        table = screen.query_one("#rn-loans")
+        await _settle(pilot, lambda: table.row_count == 1)
+        assert "木付 花子" in str(screen.query_one("#rn-patron").render()) and not cands.display
 
-    asyncio.run(main())
+    on_screen(actor, "f6", steps)
 
 
 # --- C1: a renewal that would not move the due date ------------------------------------------------
@@ -303,22 +298,17 @@ def test_f6_select_all_leaves_out_a_same_day_renewal_and_its_warning_is_visible(
     assert rows[BOOK_KIT]["renewable"] and not rows[BOOK_KIT]["extends"]
     assert rows[BOOK_KIT_2]["extends"]
 
-    async def main():
-        app = _app(actor)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f6")
-            await pilot.pause()
-            await pilot.press(*_keys(f"{a}\n"))
-            screen = app.screen
-            table = screen.query_one("#rn-loans")
-            await _settle(pilot, lambda: table.row_count == 2)
-            await pilot.press("ctrl+s")
-            await pilot.pause()
-            assert screen._selected == {BOOK_KIT_2}
-            lines = [table.render_line(y).text for y in range(table.size.height)]
-            same_day = next(line for line in lines if BOOK_KIT in line)
-            assert "期限は延びません" in same_day, same_day
-            other = next(line for line in lines if BOOK_KIT_2 in line)
-            assert "2026-12-17" in other and "12-10まで可" in other, other
+    async def steps(pilot, screen):
+        await pilot.press(*_keys(f"{a}\n"))
+        table = screen.query_one("#rn-loans")
+        await _settle(pilot, lambda: table.row_count == 2)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen._selected == {BOOK_KIT_2}
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        same_day = next(line for line in lines if BOOK_KIT in line)
+        assert "期限は延びません" in same_day, same_day
+        other = next(line for line in lines if BOOK_KIT_2 in line)
+        assert "2026-12-17" in other and "12-10まで可" in other, other
 
-    asyncio.run(main())
+    on_screen(actor, "f6", steps)
