@@ -165,7 +165,8 @@ class RenewScreen(Screen):
         if self._card != p["card"]:
             self._selected.clear()
         self._card, self._identity, self._rows = p["card"], message.identity, message.rows
-        how = "フリガナ＋生年月日で確認" if message.identity == "kana+birth" else "カード番号"
+        how = {"kana+birth": "フリガナ＋生年月日で確認",
+               "kana+birth+phone": "フリガナ＋生年月日＋電話番号で確認"}.get(message.identity, "カード番号")
         renewable = sum(1 for r in message.rows if r["renewable"])
         box.update(
             f"[b]{p['name']}[/b]（{p['kana']}）　カード {p['card']}　本人確認: {how}\n"
@@ -192,7 +193,7 @@ class RenewScreen(Screen):
         if not card or birth is None:
             return
         self.query_one("#rn-patron", Static).update("検索中…")
-        self._load(kana=self.query_one("#rn-kana", Input).value, birth=birth, identity="kana+birth", pick=card)
+        self._load(kana=self.query_one("#rn-kana", Input).value, birth=birth, identity="kana+birth+phone", pick=card)
 
     def _fill(self) -> None:
         table = self.query_one("#rn-loans", DataTable)

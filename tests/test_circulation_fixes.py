@@ -280,7 +280,8 @@ def test_f6_namesakes_are_listed_and_one_is_picked_by_keyboard(people, namesake)
         await pilot.press("down", "enter")
         table = screen.query_one("#rn-loans")
         await _settle(pilot, lambda: table.row_count == 1)
-        assert "木付 花子" in str(screen.query_one("#rn-patron").render()) and not cands.display
+        info = str(screen.query_one("#rn-patron").render())
+        assert "木付 花子" in info and "電話番号で確認" in info and not cands.display
 
     on_screen(actor, "f6", steps)
 
