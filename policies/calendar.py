@@ -1,12 +1,14 @@
 """休館日カレンダー: which days a service point is closed, and the next open day.
 
 Pure: the service builds a :class:`Calendar` from the database (weekly closed days of the
-service point, public holidays and single closed dates) and the settings (the year-end
-closure); the rules here only read it.
+service point and single closed dates), the public holidays (any mapping date → name; the
+service passes one that knows every year) and the settings (the year-end closure); the rules
+here only read it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -41,6 +43,8 @@ class Calendar:
     closed_dates: dict[date, str] = field(default_factory=dict)
     year_end_from: tuple[int, int] | None = (12, 29)
     year_end_to: tuple[int, int] | None = (1, 3)
+    # 国民の祝日 (name by date); looked up after ``closed_dates``, whose reason wins.
+    public_holidays: Mapping[date, str] = field(default_factory=dict)
 
     def in_year_end(self, day: date) -> bool:
         if not self.year_end_from or not self.year_end_to:
@@ -55,6 +59,8 @@ class Calendar:
         """Why ``day`` is closed (Japanese), or None when the point is open."""
         if day in self.closed_dates:
             return self.closed_dates[day] or "休館日"
+        if day in self.public_holidays:
+            return self.public_holidays[day] or "祝日"
         if self.in_year_end(day):
             return "年末年始休館"
         if day.isoweekday() in self.closed_weekdays:

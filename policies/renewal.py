@@ -16,7 +16,9 @@ of these hold; each failed condition is one stable code:
 ``past-due``, and the patron then hears that reason once, not twice.
 
 New due date = renewal day + loan period of the material type, moved past the lending point's
-closed days (:func:`policies.loans.due_date`).
+closed days (:func:`policies.loans.due_date`) — but never earlier than the current due date: a
+renewal only ever keeps or extends a loan (a renewal on the day of lending, or with a clock set
+back, must not shorten it).
 """
 
 from __future__ import annotations
@@ -97,9 +99,10 @@ def renewal_reasons(facts: RenewalFacts, today: date) -> list[str]:
     return [code for code in RENEWAL_REASONS if found[code]]
 
 
-def renewed_due(rules: LoanRules, calendar: Calendar, material_type: str, today: date) -> date:
-    """The due date a renewal made today gives: today + period, past closed days."""
-    return due_date(rules, calendar, material_type, today)
+def renewed_due(rules: LoanRules, calendar: Calendar, material_type: str, today: date, current_due: date) -> date:
+    """The due date a renewal made today gives: today + period, past closed days, and never
+    earlier than ``current_due``."""
+    return max(current_due, due_date(rules, calendar, material_type, today))
 
 
 def preview(facts: RenewalFacts, rules: LoanRules, calendar: Calendar, today: date) -> RenewalPreview:
@@ -107,7 +110,7 @@ def preview(facts: RenewalFacts, rules: LoanRules, calendar: Calendar, today: da
     reasons = renewal_reasons(facts, today)
     if reasons:
         return RenewalPreview(False, reasons, None, None)
-    return RenewalPreview(True, [], facts.due, renewed_due(rules, calendar, facts.material_type, today))
+    return RenewalPreview(True, [], facts.due, renewed_due(rules, calendar, facts.material_type, today, facts.due))
 
 
 def reason_text(code: str) -> str:

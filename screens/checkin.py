@@ -14,12 +14,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from counter_app.services import Actor, ServiceError, run
-from counter_app.services.circulation import checkin
+from counter_app.services.circulation import checkin, checkin_summary
 from counter_app.services.points import point_name
 from screens.scaninput import ScanInput
 
 
-def route_label(route: str | None) -> str:
+def route_label(route: str | None, kind: str | None = None) -> str:
+    if kind == "already-in-transit":
+        return "[dim]回送手続き済み[/dim]"
     if not route:
         return "[red]返却できません[/red]"
     if route == "shelf":
@@ -53,7 +55,7 @@ class CheckinScreen(Screen):
         self._queue: deque[tuple[str, str]] = deque()
         self._busy = False
         self._seq = 0
-        self._done = 0
+        self._results: list[dict] = []  # every finished scan, for the counter
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,13 +107,12 @@ class CheckinScreen(Screen):
     def on_checkin_screen_returned(self, message: Returned) -> None:
         r = message.result
         table = self.query_one("#ci-lines", DataTable)
-        if r["ok"]:
-            self._done += 1
+        self._results.append(r)
         note = r.get("note", "") if r["ok"] else r.get("message", "")
         try:
             table.update_cell(message.row, "barcode", r["barcode"])
             table.update_cell(message.row, "title", r.get("title") or "")
-            table.update_cell(message.row, "route", route_label(r.get("route")))
+            table.update_cell(message.row, "route", route_label(r.get("route"), r.get("kind")))
             table.update_cell(message.row, "note", note if r["ok"] else f"[red]{note}[/red]")
         except Exception:
             return
@@ -125,7 +126,7 @@ class CheckinScreen(Screen):
         self._status()
 
     def _status(self) -> None:
-        text = f"返却 {self._done} 点"
+        text = checkin_summary(self._results)
         if self._busy or self._queue:
             text += "　処理中…"
         self.query_one("#ci-status", Static).update(text)
@@ -135,7 +136,8 @@ class CheckinScreen(Screen):
             self.notify("返却の処理中です。", severity="warning")
             return
         self.query_one("#ci-lines", DataTable).clear()
-        self._seq = self._done = 0
+        self._seq = 0
+        self._results = []
         self._status()
         self.action_focus_scan()
 

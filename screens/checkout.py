@@ -40,8 +40,8 @@ class CheckoutScreen(Screen):
     AUTO_FOCUS = "#co-scan"
 
     class PatronLoaded(Message):
-        def __init__(self, card: str, info: dict | None, error: str = "") -> None:
-            self.card, self.info, self.error = card, info, error
+        def __init__(self, card: str, info: dict | None, error: str = "", refresh: bool = False) -> None:
+            self.card, self.info, self.error, self.refresh = card, info, error, refresh
             super().__init__()
 
     class Lent(Message):
@@ -120,6 +120,7 @@ class CheckoutScreen(Screen):
 
     @work(thread=True, group="co-lend")
     def _lend(self, card: str, batch: list[tuple[str, str]], point: str, actor: Actor) -> None:
+        lent = False
         for row, barcode in batch:
             try:
                 result = run(checkout, card, [barcode], point, actor)[0]
@@ -129,7 +130,13 @@ class CheckoutScreen(Screen):
             except Exception as exc:
                 result = {"barcode": barcode, "ok": False, "due": None, "reasons": ["error"],
                           "title": "", "message": f"処理できませんでした（{type(exc).__name__}）。"}
+            lent = lent or result["ok"]
             self.post_message(self.Lent(row, result))
+        if lent:  # the header's 貸出中 count and overdue line follow the new loans
+            try:
+                self.post_message(self.PatronLoaded(card, run(patron_summary, card), refresh=True))
+            except Exception:  # the lines already say what was lent; the header waits for the next
+                pass
         self.post_message(self.BatchDone())
 
     @work(thread=True, exclusive=True, group="co-print")
@@ -143,6 +150,10 @@ class CheckoutScreen(Screen):
     # --- results ---------------------------------------------------------------------------
 
     def on_checkout_screen_patron_loaded(self, message: PatronLoaded) -> None:
+        if message.refresh:
+            if message.info is not None and message.card == self._card:
+                self._show_patron(message.info)
+            return
         if message.card != self._pending_card:
             return
         box = self.query_one("#co-patron", Static)
@@ -155,16 +166,18 @@ class CheckoutScreen(Screen):
                 table.update_cell(row, "result", "[red]利用者が確定していないため処理しませんでした[/red]")
             self._queue.clear()
             return
-        p = message.info
-        self._card = p["card"]
+        self._card = message.info["card"]
+        self._show_patron(message.info)
+        self._pump()
+
+    def _show_patron(self, p: dict) -> None:
         overdue = sum(1 for ln in p["loans"] if ln["overdue"])
         lines = [f"[b]{p['name']}[/b]（{p['kana']}）　カード {p['card']}　貸出中 {len(p['loans'])} 点"]
         if p["blocked"]:
             lines.append("[red]この利用者は貸出停止中です。[/red]")
         if overdue:
             lines.append(f"[red]延滞中の資料が {overdue} 点あります。返却をお願いしてください。[/red]")
-        box.update("\n".join(lines))
-        self._pump()
+        self.query_one("#co-patron", Static).update("\n".join(lines))
 
     def on_checkout_screen_lent(self, message: Lent) -> None:
         r = message.result

@@ -1,7 +1,9 @@
 """F6 延長: renewals at the counter and for a patron on the telephone.
 
 Find the patron by card number, or — a caller without the card — by kana name and birth date
-(recorded as how identity was checked). The loans are listed with renewable / why not and the
+(recorded as how identity was checked); when several patrons share the kana and birth date, a
+list of candidates (card, name, phone masked but for the last 4 digits) lets staff confirm the
+caller's number and pick one (↑↓ Enter). The loans are listed with renewable / why not and the
 preview (renewable until …, new due date …); staff select loans (Space), renew (Ctrl+R) and
 read back the new due dates or the reasons shown in the read-back panel.
 """
@@ -47,9 +49,10 @@ class RenewScreen(Screen):
 
     class Loaded(Message):
         def __init__(self, patron: dict | None, rows: list[dict], identity: str, error: str = "",
-                     keep_readback: bool = False) -> None:
+                     keep_readback: bool = False, candidates: list[dict] | None = None) -> None:
             self.patron, self.rows, self.identity, self.error = patron, rows, identity, error
             self.keep_readback = keep_readback
+            self.candidates = candidates or []
             super().__init__()
 
     class Renewed(Message):
@@ -76,13 +79,19 @@ class RenewScreen(Screen):
             yield Label("生年月日", classes="rn-label")
             yield Input(id="rn-birth", placeholder="1985-06-12", max_length=12)
         yield Static("カード番号を入力するか、電話の方はフリガナと生年月日で探してください。", id="rn-patron", classes="panel")
+        cands = DataTable(id="rn-cands", cursor_type="row", zebra_stripes=True)
+        cands.add_column("カード番号", width=10, key="card")
+        cands.add_column("氏名", width=24, key="name")
+        cands.add_column("電話番号（下4桁）", width=18, key="phone")
+        yield cands
         table = DataTable(id="rn-loans", cursor_type="row", zebra_stripes=True)
+        # Widths + 2 cells of padding per column stay within 120 columns.
         table.add_column("選", width=2, key="sel")
         table.add_column("バーコード", width=10, key="barcode")
         table.add_column("書名", width=28, key="title")
         table.add_column("返却期限", width=10, key="due")
-        table.add_column("延長", width=8, key="ok")
-        table.add_column("延長後の期限／延長できない理由", width=56, key="why")
+        table.add_column("延長", width=4, key="ok")
+        table.add_column("延長後の期限／延長できない理由", width=42, key="why")
         yield table
         yield Static("", id="rn-detail")
         yield Static("", id="rn-readback", classes="panel")
@@ -129,15 +138,15 @@ class RenewScreen(Screen):
 
     @work(thread=True, exclusive=True, group="rn-load")
     def _load(self, card: str = "", kana: str = "", birth: date | None = None, identity: str = "card",
-              keep_readback: bool = False) -> None:
+              keep_readback: bool = False, pick: str | None = None) -> None:
         try:
             if not card:
-                card = run(find_patron_for_phone, kana, birth, self._actor())["card"]
+                card = run(find_patron_for_phone, kana, birth, self._actor(), pick)["card"]
             patron = run(patron_summary, card)
             rows = run(renewal_preview, card)
             message = self.Loaded(patron, rows, identity, keep_readback=keep_readback)
         except ServiceError as exc:
-            message = self.Loaded(None, [], identity, exc.message, keep_readback)
+            message = self.Loaded(None, [], identity, exc.message, keep_readback, exc.extra.get("candidates"))
         except Exception as exc:
             message = self.Loaded(None, [], identity, f"読み込めませんでした（{type(exc).__name__}）。", keep_readback)
         self.post_message(message)
@@ -146,14 +155,18 @@ class RenewScreen(Screen):
         box = self.query_one("#rn-patron", Static)
         if not message.keep_readback:
             self.query_one("#rn-readback", Static).update("")
+        self._show_candidates(message.candidates)
         if message.patron is None:
             box.update(f"[red]{message.error}[/red]")
+            if message.candidates:
+                self.query_one("#rn-cands", DataTable).focus()
             return
         p = message.patron
         if self._card != p["card"]:
             self._selected.clear()
         self._card, self._identity, self._rows = p["card"], message.identity, message.rows
-        how = "フリガナ＋生年月日で確認" if message.identity == "kana+birth" else "カード番号"
+        how = {"kana+birth": "フリガナ＋生年月日で確認",
+               "kana+birth+phone": "フリガナ＋生年月日＋電話番号で確認"}.get(message.identity, "カード番号")
         renewable = sum(1 for r in message.rows if r["renewable"])
         box.update(
             f"[b]{p['name']}[/b]（{p['kana']}）　カード {p['card']}　本人確認: {how}\n"
@@ -165,16 +178,33 @@ class RenewScreen(Screen):
         if message.rows:
             table.focus()
 
+    def _show_candidates(self, candidates: list[dict]) -> None:
+        """Several patrons with this kana and birth date: list them to choose from."""
+        table = self.query_one("#rn-cands", DataTable)
+        table.clear()
+        for c in candidates:
+            table.add_row(c["card"], c["name"], c["phone"] or "（登録なし）", key=c["card"])
+        table.display = bool(candidates)
+
+    @on(DataTable.RowSelected, "#rn-cands")
+    def _candidate_chosen(self, event: DataTable.RowSelected) -> None:
+        card = getattr(event.row_key, "value", None)
+        birth = parse_birth(self.query_one("#rn-birth", Input).value)
+        if not card or birth is None:
+            return
+        self.query_one("#rn-patron", Static).update("検索中…")
+        self._load(kana=self.query_one("#rn-kana", Input).value, birth=birth, identity="kana+birth+phone", pick=card)
+
     def _fill(self) -> None:
         table = self.query_one("#rn-loans", DataTable)
         cursor = table.cursor_row
         table.clear()
         for r in self._rows:
-            if r["renewable"]:
+            if r["renewable"] and not r["extends"]:
+                ok, why = "[yellow]可[/yellow]", "[yellow]※今延長しても期限は延びません[/yellow]"
+            elif r["renewable"]:
                 ok = "[green]可[/green]"
-                why = f"新しい期限 {r['new_due']}（延長は {r['renewable_until']} まで）"
-                if r["new_due"] <= r["due"]:
-                    why += " [yellow]※今は期限が延びません[/yellow]"
+                why = f"新期限 {r['new_due']}（{r['renewable_until'][5:]}まで可）"
             else:
                 ok, why = "[red]不可[/red]", "／".join(r["reason_labels"])
             mark = "✓" if r["barcode"] in self._selected else ""
@@ -208,7 +238,12 @@ class RenewScreen(Screen):
         self.query_one("#rn-detail", Static).update(f"『{row['title']}』 {row['summary']}" if row else "")
 
     def action_select_renewable(self) -> None:
-        self._selected = {r["barcode"] for r in self._rows if r["renewable"]}
+        """Every loan a renewal would extend; one renewed today to the same due date is left out
+        (it would use up the one renewal for nothing) but can still be chosen with Space."""
+        self._selected = {r["barcode"] for r in self._rows if r["renewable"] and r["extends"]}
+        same = sum(1 for r in self._rows if r["renewable"] and not r["extends"])
+        if same:
+            self.notify(f"今延長しても期限が延びない資料 {same} 点は選んでいません。", severity="warning")
         self._fill()
 
     def action_renew(self) -> None:

@@ -1,4 +1,5 @@
-"""Helpers shared by the sub-commands: JSON output and reading secrets from stdin."""
+"""Helpers shared by the sub-commands: JSON output, reading secrets from stdin, and the staff
+member named by ``--staff`` for the audit trail."""
 
 from __future__ import annotations
 
@@ -51,3 +52,23 @@ def open_db(args) -> None:
         raise InvalidInput("old-schema", "データベースの版が古いです。counter-app init で更新してください。")
     if version > models.SCHEMA_VERSION:
         raise InvalidInput("new-schema", "データベースがこのプログラムより新しい版です。プログラムを更新してください。")
+
+
+def add_staff_option(parser, help: str = "処理した職員のログインID（監査記録用）") -> None:
+    parser.add_argument("--staff", metavar="LOGIN", help=help)
+
+
+def actor_from(args, channel: str = "cli"):
+    """``--staff LOGIN`` names the staff member for the audit trail (and the loan's staff);
+    without it the command line acts. An unknown or inactive login is refused
+    (``unknown-staff``). Call after :func:`open_db`."""
+    import models
+    from counter_app.services import Actor, InvalidInput
+
+    login = (getattr(args, "staff", None) or "").strip()
+    if not login:
+        return Actor(None, channel)
+    staff = models.Staff.get_or_none((models.Staff.login == login) & (models.Staff.active == True))  # noqa: E712
+    if staff is None:
+        raise InvalidInput("unknown-staff", "その職員ログインIDは登録されていません。")
+    return Actor(staff.id, channel, staff.name)

@@ -1,15 +1,19 @@
 """checkout, checkin, renew, overdue, calendar.
 
-Exit status 3 when any item was refused (the JSON is printed anyway); reason codes are listed
-in policies/loans.py (checkout), policies/renewal.py (renewal) and
-counter_app/services/circulation.py (the rest).
+checkout / checkin / renew print {"ok": every item done, "message": a Japanese summary,
+"items": [...]}; exit status 3 when any item was refused (the JSON is printed anyway, and one
+Japanese line per refused item goes to stderr). Reason codes are listed in policies/loans.py
+(checkout), policies/renewal.py (renewal) and counter_app/services/circulation.py (the rest).
+``--staff LOGIN`` records which staff member did it (an unknown login: ``unknown-staff``).
 """
 
 from __future__ import annotations
 
-from counter_app.commands.base import emit, open_db
+import sys
+
+from counter_app.commands.base import actor_from, add_staff_option, emit, open_db
 from counter_app.config import settings
-from counter_app.services import CLI, Actor
+from counter_app.services import CLI
 from counter_app.services import calendar as cal_service
 from counter_app.services import circulation
 
@@ -19,12 +23,14 @@ def register(sub, common) -> None:
     p.add_argument("card")
     p.add_argument("barcodes", nargs="+", metavar="BARCODE")
     p.add_argument("--at", metavar="CODE", help="貸出するサービスポイント（既定: LIBRARY_TERMINAL_POINT）")
+    add_staff_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_checkout)
 
     p = sub.add_parser("checkin", parents=[common], help="資料を返却する")
     p.add_argument("barcodes", nargs="+", metavar="BARCODE")
     p.add_argument("--at", metavar="CODE", help="返却を受けるサービスポイント")
+    add_staff_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_checkin)
 
@@ -32,6 +38,7 @@ def register(sub, common) -> None:
     p.add_argument("card")
     p.add_argument("barcodes", nargs="+", metavar="BARCODE")
     p.add_argument("--via", choices=("counter", "phone"), default="counter", help="受付方法（カウンター / 電話）")
+    add_staff_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_renew)
 
@@ -63,9 +70,23 @@ def _at(args) -> str:
     return (args.at or settings().terminal_point).upper()
 
 
-def _finish(items: list[dict], as_json: bool, keys: tuple[str, ...], lines: list[str]) -> int:
-    emit({"items": [{k: it.get(k) for k in keys} | _extra(it) for it in items]}, as_json, "\n".join(lines))
-    return 3 if any(not it["ok"] for it in items) else 0
+def _finish(items: list[dict], as_json: bool, keys: tuple[str, ...], lines: list[str], summary: str) -> int:
+    ok = all(it["ok"] for it in items)
+    data = {"ok": ok, "message": summary, "items": [{k: it.get(k) for k in keys} | _extra(it) for it in items]}
+    emit(data, as_json, "\n".join([*lines, summary]))
+    for it in items:
+        if not it["ok"]:
+            print(f"counter-app: {it['barcode']}: {it['message']}", file=sys.stderr)
+    return 0 if ok else 3
+
+
+def _summary(items: list[dict], done: str, refused: str) -> str:
+    """「貸出 2 点・貸出できない資料 1 点」"""
+    n_ok = sum(1 for it in items if it["ok"])
+    text = f"{done} {n_ok} 点"
+    if n_ok < len(items):
+        text += f"・{refused} {len(items) - n_ok} 点"
+    return text
 
 
 def _extra(item: dict) -> dict:
@@ -74,37 +95,39 @@ def _extra(item: dict) -> dict:
 
 def cmd_checkout(args) -> int:
     open_db(args)
-    items = circulation.checkout(args.card, args.barcodes, _at(args), CLI)
+    items = circulation.checkout(args.card, args.barcodes, _at(args), actor_from(args))
     lines = [
         f"{it['barcode']} {'貸出' if it['ok'] else '不可'} {it.get('title', '')} {it['message']}"
         + (f" [{','.join(it['reasons'])}]" if it["reasons"] else "")
         for it in items
     ]
-    return _finish(items, args.json, ("barcode", "ok", "due", "reasons"), lines)
+    return _finish(items, args.json, ("barcode", "ok", "due", "reasons"), lines,
+                   _summary(items, "貸出", "貸出できない資料"))
 
 
 def cmd_checkin(args) -> int:
     open_db(args)
-    items = circulation.checkin(args.barcodes, _at(args), CLI)
+    items = circulation.checkin(args.barcodes, _at(args), actor_from(args))
     lines = [
         f"{it['barcode']} {it['route'] or '不可'} {it.get('title', '')} {it['message']}"
         + (f" [{','.join(it['reasons'])}]" if it.get("reasons") else "")
         for it in items
     ]
     keys = ("barcode", "ok", "route", "reasons")
-    return _finish(items, args.json, keys, lines)
+    return _finish(items, args.json, keys, lines, circulation.checkin_summary(items))
 
 
 def cmd_renew(args) -> int:
     open_db(args)
-    actor = Actor(None, "phone" if args.via == "phone" else "cli")
+    actor = actor_from(args, "phone" if args.via == "phone" else "cli")
     items = circulation.renew(args.card, args.barcodes, args.via, actor, identity="card")
     lines = [
         f"{it['barcode']} {'延長' if it['ok'] else '不可'} {it.get('title', '')} {it['message']}"
         + (f" [{','.join(it['reasons'])}]" if it["reasons"] else "")
         for it in items
     ]
-    return _finish(items, args.json, ("barcode", "ok", "due", "reasons"), lines)
+    return _finish(items, args.json, ("barcode", "ok", "due", "reasons"), lines,
+                   _summary(items, "延長", "延長できない資料"))
 
 
 def cmd_overdue(args) -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from counter_app.commands.base import emit, open_db
-from counter_app.services import CLI, InvalidInput, holds
+from counter_app.commands.base import actor_from, add_staff_option, emit, open_db
+from counter_app.services import InvalidInput, holds
 
 ROUTE_JA = {"hold-shelf": "取置棚へ", "shelf": "書架へ", "in-transit": "回送中（到着時に振り分け）", "on-loan": "貸出中"}
 
@@ -23,11 +23,13 @@ def register(sub, common) -> None:
     p.add_argument("--pickup", required=True, help="受取館 KIT|YAM|OTA")
     p.add_argument("--mail", default="no", help="予約内容メール yes|no（既定 no）")
     p.add_argument("--via", required=True, help="受付方法 phone|counter")
+    add_staff_option(p, "受け付けた職員のログインID（監査記録用）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_reserve)
 
     p = sub.add_parser("cancel-hold", parents=[common], help="予約を取り消す")
     p.add_argument("hold_id")
+    add_staff_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_cancel)
 
@@ -38,11 +40,13 @@ def register(sub, common) -> None:
     p = sub.add_parser("pull", parents=[common], help="取り寄せリストの資料を書架から取り出し、予約に割り当てる")
     p.add_argument("barcode")
     p.add_argument("--at", required=True, help="この館 KIT|YAM|OTA")
+    add_staff_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_pull)
 
     p = sub.add_parser("hold-called", parents=[common], help="受け取り可の電話連絡をしたことを記録する")
     p.add_argument("hold_id")
+    add_staff_option(p, "電話連絡をした職員のログインID（監査記録用）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_called)
 
@@ -68,7 +72,7 @@ def _yes_no(raw: str) -> bool:
 
 def cmd_reserve(args) -> int:
     open_db(args)
-    result = holds.reserve(args.card, args.bib_id, args.pickup, args.via, _yes_no(args.mail), CLI)
+    result = holds.reserve(args.card, args.bib_id, args.pickup, args.via, _yes_no(args.mail), actor_from(args))
     text = f"予約しました: 予約番号 {result['hold_id']}「{result['title']}」 順位 {result['position']} 番目（受取館 {result['pickup']}）"
     if result["series_note"]:
         text += "\n" + result["series_note"]
@@ -78,7 +82,7 @@ def cmd_reserve(args) -> int:
 
 def cmd_cancel(args) -> int:
     open_db(args)
-    result = holds.cancel_hold(args.hold_id, CLI)
+    result = holds.cancel_hold(args.hold_id, actor_from(args))
     text = f"予約番号 {result['hold_id']} を取り消しました。"
     if result["barcode"]:
         text += f" 資料 {result['barcode']}: {route_ja(result['route'])}"
@@ -97,14 +101,14 @@ def cmd_daily(args) -> int:
 
 def cmd_pull(args) -> int:
     open_db(args)
-    result = holds.pull(args.barcode, args.at, CLI)
+    result = holds.pull(args.barcode, args.at, actor_from(args))
     emit(result, args.json, f"{result['barcode']}「{result['title']}」 → {route_ja(result['route'])}（予約番号 {result['hold_id']}）")
     return 0
 
 
 def cmd_called(args) -> int:
     open_db(args)
-    result = holds.mark_called(args.hold_id, CLI)
+    result = holds.mark_called(args.hold_id, actor_from(args))
     emit(result, args.json, f"予約番号 {result['hold_id']}: 連絡済み。取置期限 {result['deadline']}")
     return 0
 

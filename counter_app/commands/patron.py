@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from counter_app.commands.base import emit, open_db
+from counter_app.commands.base import actor_from, emit, open_db
 from counter_app.services import patrons
-from counter_app.commands.web import actor_from
 from policies.registration import parse_birth
 
 

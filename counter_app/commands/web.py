@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import models
-from counter_app.commands.base import emit, open_db
-from counter_app.services import CLI, Actor, InvalidInput, web_accounts
+from counter_app.commands.base import actor_from, emit, open_db
+from counter_app.services import web_accounts
 from policies.registration import ID_TYPES
-
-
-def actor_from(args) -> Actor:
-    """``--staff LOGIN`` names the staff member for the audit trail; without it the CLI acts."""
-    login = getattr(args, "staff", None)
-    if not login:
-        return CLI
-    staff = models.Staff.get_or_none((models.Staff.login == login.strip()) & (models.Staff.active == True))  # noqa: E712
-    if staff is None:
-        raise InvalidInput("unknown-staff", "その職員ログインIDは登録されていません。")
-    return Actor(staff.id, "cli", staff.name)
 
 
 def register(sub, common) -> None:

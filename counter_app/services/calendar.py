@@ -2,17 +2,21 @@
 the admin's list / add / remove of single closed dates (``counter-app calendar``).
 
 Weekly closed days live on ServicePoint.closed_weekdays (seeded from data/service_points.csv);
-public holidays are ClosedDay rows with no point (seeded from data/holidays.csv); the year-end
-closure comes from the settings (year_end_from / year_end_to).
+the Japanese public holidays (国民の祝日, 振替休日 included) come from the maintained ``holidays``
+package for every year a calendar looks at, so due dates stay right after the seeded
+data/holidays.csv runs out; single closed dates (all points or one point, admin edits) are
+ClosedDay rows. The year-end closure comes from the settings (year_end_from / year_end_to).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+import holidays
 from peewee import JOIN
 
 import models
+from counter_app import clock
 from counter_app.config import settings
 from counter_app.services import CLI, Actor, InvalidInput, Refused, audit, points
 from policies.calendar import Calendar, parse_month_day, parse_weekdays
@@ -29,6 +33,12 @@ def _year_end() -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
         ) from None
 
 
+def public_holidays(*years: int) -> holidays.HolidayBase:
+    """Japanese public holidays (names in Japanese). The mapping fills in any further year the
+    moment a date of that year is looked up, so a calendar never runs out of holidays."""
+    return holidays.country_holidays("JP", years=years or clock.today().year, language="ja")
+
+
 def calendar_for(point: int | str) -> Calendar:
     """The closed-day calendar of one service point (id or code)."""
     point_id = points.point_id(point) if isinstance(point, str) else point
@@ -42,7 +52,8 @@ def calendar_for(point: int | str) -> Calendar:
         if row.day not in closed or row.point_id is not None:
             closed[row.day] = row.reason
     start, end = _year_end()
-    return Calendar(parse_weekdays(sp.closed_weekdays), closed, start, end)
+    year = clock.today().year
+    return Calendar(parse_weekdays(sp.closed_weekdays), closed, start, end, public_holidays(year, year + 1))
 
 
 def parse_day(text: str) -> date:
@@ -71,6 +82,11 @@ def list_closed(year: int | None = None) -> dict:
             continue
         seen.add((row.day, code))
         days.append({"date": row.day.isoformat(), "point": code, "reason": row.reason})
+    today = clock.today()
+    for day, name in public_holidays(*([year] if year else [today.year, today.year + 1])).items():
+        if (day, None) not in seen:
+            days.append({"date": day.isoformat(), "point": None, "reason": name})
+    days.sort(key=lambda d: d["date"])
     cfg = settings()
     weekly = {
         sp.code: sorted(parse_weekdays(sp.closed_weekdays))

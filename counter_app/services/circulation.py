@@ -27,7 +27,7 @@ from counter_app import clock
 from counter_app.config import settings
 from counter_app.services import CLI, Actor, InvalidInput, Refused, audit, holds, points
 from counter_app.services.calendar import calendar_for
-from counter_app.services.patrons import get_patron, kana_key
+from counter_app.services.patrons import get_patron, kana_key, mask_phone
 from counter_app.services.slips import WIDTH, center, print_slip, rule
 from policies import loans as loan_rules
 from policies import renewal as renewal_rules
@@ -215,9 +215,23 @@ def _clip(text: str, width: int) -> str:
 # --- check-in -----------------------------------------------------------------------------------
 
 
+# What a check-in scan was (the "kind" of its result): only ``return`` closed a loan.
+CHECKIN_KINDS = {
+    "return": "返却",
+    "arrival": "回送到着",
+    "found": "不明資料の発見",
+    "not-on-loan": "貸出中でない資料",
+    "on-hold-shelf": "取置中の資料",
+    "passing": "回送中の資料（経由）",
+    "already-in-transit": "回送手続き済み",
+}
+
+
 def checkin(barcodes: list[str], at: str, actor: Actor = CLI) -> list[dict]:
     """Take items back at ``at``. One dict per barcode: {"barcode","ok","route","title",
-    "message"} (plus "reasons", "slip"), route ``shelf``, ``transit:CODE`` or ``hold-shelf``."""
+    "message","kind"} (plus "reasons", "slip"), route ``shelf``, ``transit:CODE`` or
+    ``hold-shelf``; ``kind`` (:data:`CHECKIN_KINDS`) says whether a loan was closed
+    (``return``) or the scan was an arrival, a second scan, …; a refused scan has no kind."""
     at_id = points.point_id(at)
     at_code = at.strip().upper()
     today = clock.today()
@@ -257,19 +271,31 @@ def _checkin_one(raw, at_id, at_code, today, actor) -> dict:
                 notes.append(f"返却期限を{late}日過ぎていました。")
             loan.delete_instance()  # the patron–item link ends here
             _count(today, at_code, "checkin", bib)
+            kind = "return"
         elif item.status == "on-hold-shelf":
-            return {"barcode": barcode, "ok": True, "route": "hold-shelf", "title": bib.title,
+            return {"barcode": barcode, "ok": True, "route": "hold-shelf", "title": bib.title, "kind": "on-hold-shelf",
                     "reasons": [], "message": "取置中の資料です。取置棚に戻してください。", "note": "取置中の資料です。"}
         elif item.status == "in-transit" and item.transit_to_id not in (None, at_id):
             dest = models.ServicePoint.get_by_id(item.transit_to_id).code
-            return {"barcode": barcode, "ok": True, "route": f"transit:{dest}", "title": bib.title,
+            route = f"transit:{dest}"
+            if item.location_id == at_id:  # scanned again where it was sent off: nothing changes
+                return {"barcode": barcode, "ok": True, "route": route, "title": bib.title,
+                        "kind": "already-in-transit", "reasons": [],
+                        "message": f"すでに{points.point_name(dest)}への回送手続き済みです（回送票は出力済み）。",
+                        "note": "回送手続き済みです（2回目の読み取り）。"}
+            # Passing through this point on its way: it leaves from here now, with a slip.
+            models.Item.update(location=at_id).where(models.Item.id == item.id).execute()
+            return {"barcode": barcode, "ok": True, "route": route, "title": bib.title, "kind": "passing",
                     "reasons": [], "message": f"回送中の資料です。{points.point_name(dest)}へ回送します。",
                     "note": "回送中の資料です。", "_slip": True}
         elif item.status == "in-transit":
+            kind = "arrival"
             notes.append("回送資料が到着しました。")
         elif item.status == "missing":
+            kind = "found"
             notes.append("不明資料が見つかりました。")
         else:
+            kind = "not-on-loan"
             notes.append("貸出中ではありませんでした。")
         models.Item.update(status="available", location=at_id, transit_to=None).where(
             models.Item.id == item.id
@@ -286,9 +312,24 @@ def _checkin_one(raw, at_id, at_code, today, actor) -> dict:
             else:
                 route = "shelf"
         audit(actor, "checkin", "", barcode=barcode, point=at_code, route=route)
-    return {"barcode": barcode, "ok": True, "route": route, "title": bib.title, "reasons": [],
+    return {"barcode": barcode, "ok": True, "route": route, "title": bib.title, "reasons": [], "kind": kind,
             "message": " ".join([route_text(route), *notes]), "note": " ".join(notes),
             "_slip": route.startswith("transit:")}
+
+
+def checkin_summary(results: list[dict]) -> str:
+    """「返却 2 点・到着 1 点・その他 1 点」: only closed loans count as returns."""
+    kinds = [r.get("kind") for r in results if r.get("ok")]
+    parts = [f"返却 {kinds.count('return')} 点"]
+    if kinds.count("arrival"):
+        parts.append(f"到着 {kinds.count('arrival')} 点")
+    others = len(kinds) - kinds.count("return") - kinds.count("arrival")
+    if others:
+        parts.append(f"その他 {others} 点")
+    refused = sum(1 for r in results if not r.get("ok"))
+    if refused:
+        parts.append(f"処理できない資料 {refused} 点")
+    return "・".join(parts)
 
 
 def route_text(route: str | None) -> str:
@@ -362,7 +403,7 @@ def _renew_one(patron_id, raw, via, identity, rules, today, actor) -> dict:
         if reasons:
             return _renew_refusal(barcode, reasons, item.bib.title, loan.due.isoformat())
         cal = calendar_for(loan.branch_id)
-        new_due = renewal_rules.renewed_due(rules, cal, item.bib.material_type, today)
+        new_due = renewal_rules.renewed_due(rules, cal, item.bib.material_type, today, loan.due)
         old_due = loan.due
         models.Loan.update(
             due=new_due, renewals=loan.renewals + 1, renewed_on=today, renew_channel=via,
@@ -397,9 +438,9 @@ def renewal_preview(card: str) -> list[dict]:
     for loan in loans:
         cal = calendars.get(loan.branch_id) or calendars.setdefault(loan.branch_id, calendar_for(loan.branch_id))
         pv = renewal_rules.preview(_renewal_facts(loan, today), rules, cal, today)
-        note = ""
-        if pv.renewable and pv.new_due <= loan.due:
-            note = "今延長しても返却期限は延びません。"
+        # A renewal today would keep the same due date and use up the one renewal for nothing.
+        extends = pv.renewable and pv.new_due > loan.due
+        note = "今延長しても返却期限は延びません。" if pv.renewable and not extends else ""
         out.append({
             "barcode": loan.item.barcode,
             "title": loan.item.bib.title,
@@ -409,6 +450,7 @@ def renewal_preview(card: str) -> list[dict]:
             "overdue": loan.due < today,
             "renewals": loan.renewals,
             "renewable": pv.renewable,
+            "extends": extends,
             "reasons": pv.reasons,
             "reason_texts": pv.texts(),
             "reason_labels": [renewal_rules.RENEWAL_SHORT.get(c, c) for c in pv.reasons],
@@ -422,26 +464,40 @@ def renewal_preview(card: str) -> list[dict]:
 # --- telephone identification and the overdue list ----------------------------------------------
 
 
-def find_patron_for_phone(kana: str, birth: date, actor: Actor = CLI) -> dict:
+PHONE_CANDIDATES_MAX = 20
+
+
+def find_patron_for_phone(kana: str, birth: date, actor: Actor = CLI, card: str | None = None) -> dict:
     """A caller without the card: identify by kana name and birth date (recorded in the audit
-    trail as the identity check method). Returns {"card","name","kana","birth_date","phone"}."""
+    trail as the identity check method). Returns {"card","name","kana","birth_date","phone"}.
+
+    When several patrons match, refuses ``patron-ambiguous`` with ``candidates`` (card, name,
+    phone masked but for the last 4 digits) so staff can ask the caller to confirm the number
+    and pick one; calling again with ``card`` (one of the candidates) identifies that patron
+    (method ``kana+birth+phone``)."""
     key = kana_key(kana)
     if not key:
         raise InvalidInput("empty-kana", "氏名のフリガナを入力してください。")
     if not isinstance(birth, date):
         raise InvalidInput("invalid-date", "生年月日を YYYY-MM-DD で入力してください。")
-    found = list(
-        models.Patron.select().where(
-            (models.Patron.kana_key == key) & (models.Patron.birth_date == birth) & (models.Patron.withdrawn == False)  # noqa: E712
-        ).limit(2)
+    query = models.Patron.select().where(
+        (models.Patron.kana_key == key) & (models.Patron.birth_date == birth) & (models.Patron.withdrawn == False)  # noqa: E712
     )
+    if card:
+        query = query.where(models.Patron.card == card)
+    found = list(query.order_by(models.Patron.card).limit(PHONE_CANDIDATES_MAX + 1))
     if not found:
         raise Refused("patron-not-found", "フリガナと生年月日が一致する利用者がいません。")
     if len(found) > 1:
-        raise Refused("patron-ambiguous", "該当する利用者が複数います。住所や電話番号を確認し、カード番号で探してください。")
+        count = f"{len(found)}人" if len(found) <= PHONE_CANDIDATES_MAX else f"{PHONE_CANDIDATES_MAX}人以上"
+        raise Refused(
+            "patron-ambiguous",
+            f"該当する利用者が{count}います。電話番号の下4桁をお聞きして、一覧から選んでください。",
+            candidates=[{"card": p.card, "name": p.name, "phone": mask_phone(p.phone)} for p in found[:PHONE_CANDIDATES_MAX]],
+        )
     patron = found[0]
     with models.write_tx():
-        audit(actor, "identity-check", patron.card, method="kana+birth")
+        audit(actor, "identity-check", patron.card, method="kana+birth+phone" if card else "kana+birth")
     return {"card": patron.card, "name": patron.name, "kana": patron.kana,
             "birth_date": patron.birth_date.isoformat(), "phone": patron.phone}
 

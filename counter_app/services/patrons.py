@@ -47,6 +47,15 @@ def mask_email(address: str) -> str | None:
     return (local[:2] if len(local) > 2 else local[:1]) + "***@" + domain
 
 
+def mask_phone(phone: str) -> str:
+    """0978-62-0001 → ****-**-0001: every digit but the last four hidden, separators kept, so
+    staff can ask a caller to confirm the number without reading it out."""
+    text = phone or ""
+    digits = [i for i, ch in enumerate(text) if ch.isdigit()]
+    hidden = set(digits[:-4])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(text))
+
+
 def next_card_number() -> str:
     """The next card number never used before (call inside a write transaction)."""
     row = models.Setting.get_or_none(models.Setting.key == "next_card")
