@@ -347,7 +347,7 @@ def reserve(
                 {"title": bib.title, "pickup": _name(pickup_id), "position": str(position)},
                 hold,
             )
-        audit(actor, "hold-reserve", patron.card, hold=hold.id, bib=bib.id, pickup=pickup, via=via)
+        audit(actor, "hold-reserve", "", hold=hold.id, pickup=pickup, via=via)
     return {
         "ok": True,
         "hold_id": hold.id,
@@ -369,7 +369,6 @@ def cancel_hold(hold_id, actor: Actor = CLI, reason: str = "patron") -> dict:
     open state; an assigned copy goes to the next reservation or home."""
     with models.write_tx():
         hold = _open_hold(hold_id)
-        card = Patron.get_by_id(hold.patron_id).card if hold.patron_id else ""
         before = hold.status
         Hold.update(status="cancelled", closed_at=clock.now(), patron=None).where(Hold.id == hold.id).execute()
         route = None
@@ -377,7 +376,7 @@ def cancel_hold(hold_id, actor: Actor = CLI, reason: str = "patron") -> dict:
         if hold.item_id:
             barcode = Item.get_by_id(hold.item_id).barcode
             route = _reroute(Item.get_by_id(hold.item_id), clock.today())
-        audit(actor, "hold-cancel", card, hold=hold.id, status=before, route=route, why=reason)
+        audit(actor, "hold-cancel", "", hold=hold.id, status=before, route=route, why=reason)
     slip = None
     if hold.item_id:
         it = Item.get_by_id(hold.item_id)
@@ -394,8 +393,7 @@ def mark_called(hold_id, actor: Actor = CLI) -> dict:
         now = clock.now()
         deadline = hold.deadline or deadline_from(hold.pickup_id, now.date())
         Hold.update(called_at=hold.called_at or now, deadline=deadline).where(Hold.id == hold.id).execute()
-        card = Patron.get_by_id(hold.patron_id).card
-        audit(actor, "hold-called", card, hold=hold.id, deadline=deadline.isoformat())
+        audit(actor, "hold-called", "", hold=hold.id, deadline=deadline.isoformat())
     return {"ok": True, "hold_id": hold.id, "deadline": deadline.isoformat()}
 
 
@@ -444,8 +442,7 @@ def pull(barcode: str, at: str, actor: Actor = CLI) -> dict:
         if hold is None:
             raise Refused("no-waiting-hold", f"{code} の書誌に予約待ちはありません。")
         route = _assign(item, at_id, hold)
-        card = Patron.get_by_id(hold.patron_id).card
-        audit(actor, "hold-pull", card, hold=hold.id, barcode=code, route=route)
+        audit(actor, "hold-pull", "", hold=hold.id, route=route)
     title = Bib.get_by_id(item.bib_id).title
     slip = _transit_slip(code, title, at_id, route)
     return {"ok": True, "barcode": code, "hold_id": hold.id, "route": route, "title": title, "slip": slip}
@@ -472,7 +469,7 @@ def daily(today: date | None = None, actor: Actor = SYSTEM) -> dict:
                     {"title": bib.title, "pickup": _name(hold.pickup_id), "deadline": f"{hold.deadline:%Y年%m月%d日}"},
                     hold,
                 )
-            audit(actor, "hold-expire", patron.card, hold=hold.id, deadline=hold.deadline.isoformat(), route=route)
+            audit(actor, "hold-expire", "", hold=hold.id, deadline=hold.deadline.isoformat(), route=route)
             expired.append({
                 "hold_id": hold.id,
                 "title": bib.title,
