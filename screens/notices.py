@@ -49,6 +49,9 @@ class AddressDialog(ModalScreen[tuple[str, bool] | None]):
         note = self.query_one("#address-note", Static)
         check = notices.check_address(event.value)
         if check.address is None:
+            if check.reason == "looks-like-id-number":
+                event.input.value = ""  # a possible My Number never stays on screen
+                self._confirmed_for = None
             note.update(check.message)
             return
         if check.freemail and self._confirm and self._confirmed_for != check.address:
