@@ -106,8 +106,9 @@ def test_a_failed_completion_notice_is_replaced_not_resent(hanako, monkeypatch):
     notices.set_email(hanako.card, "hanak0@example.ne.jp")
     old = models.Notice.get((models.Notice.kind == "email-changed") & (models.Notice.to_addr == "hanak0@example.ne.jp"))
     mailer.send_pass()
-    notices.retry_notice(old.id, "hanako@example.ne.jp")
+    result = notices.retry_notice(old.id, "hanako@example.ne.jp")
     assert models.Notice.get_or_none(models.Notice.id == old.id) is None
+    assert models.Notice.get_by_id(result["replaced_by"]).to_addr == "hanako@example.ne.jp"
     to = [n.to_addr for n in models.Notice.select().where(models.Notice.kind == "email-changed")]
     assert to.count("hanako@example.ne.jp") == 1 and "hanak0@example.ne.jp" not in to
 

@@ -300,7 +300,8 @@ def retry_notice(notice_id: int, address: str | None = None, actor: Actor = CLI,
                 "address-bounced",
                 "この宛先は受け取りを拒否されました（不通）。宛先を修正するか、利用者のメールアドレスを変更してください。",
             )
-        if registered and n.kind == "email-changed":
+        replaced = registered and n.kind == "email-changed"
+        if replaced:
             # Its text names the wrong address; the completion notice just queued replaces it.
             n.delete_instance()
         else:
@@ -312,6 +313,8 @@ def retry_notice(notice_id: int, address: str | None = None, actor: Actor = CLI,
             address_changed=changed, registered_changed=registered,
         )
     text = f"通知 {notice_id} を送信待ちに戻しました（宛先 {to}）。"
+    if replaced:
+        text = f"通知 {notice_id}（誤ったアドレス宛ての変更完了のお知らせ）は、新しいアドレス宛ての通知 {sent[0].id} に置き換えました。"
     if registered:
         text += f"\n{_registered_text(patron, sent)}"
         if moved:
@@ -321,6 +324,7 @@ def retry_notice(notice_id: int, address: str | None = None, actor: Actor = CLI,
         "id": notice_id,
         "to": to,
         "status": "pending",
+        "replaced_by": sent[0].id if replaced else None,
         "patron_email_changed": registered,
         "notices": [x.id for x in sent],
         "readdressed": moved,
