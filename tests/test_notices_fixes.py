@@ -149,7 +149,7 @@ def test_f10_edit_corrects_the_registered_address(desk, failed, hanako):
             assert "登録アドレスも" in str(app.screen.query_one("#address-title").render())
             await pilot.press("ctrl+a", "ctrl+k", *"hanako@example.jp", "enter")
             assert await wait_for(pilot, lambda: fresh(hanako).email == "hanako@example.jp")
-            assert await wait_for(pilot, lambda: "メールアドレスを登録しました" in str(screen.query_one("#notice-status").render()))
+            assert await wait_for(pilot, lambda: "メールアドレスを変更しました。新しいアドレスに" in str(screen.query_one("#notice-status").render()))
 
     asyncio.run(main())
     assert fresh(failed).to_addr == "hanako@example.jp"

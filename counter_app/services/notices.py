@@ -135,7 +135,7 @@ def set_email(card: str, address: str, actor: Actor = CLI, confirm_freemail: boo
     check = _checked(address)
     with models.write_tx():
         patron = get_patron(card)
-        patron, sent = _register_address(patron, check, actor, confirm_freemail)
+        patron, sent, text = _register_address(patron, check, actor, confirm_freemail)
     return {
         "ok": True,
         "card": patron.card,
@@ -143,7 +143,7 @@ def set_email(card: str, address: str, actor: Actor = CLI, confirm_freemail: boo
         "warnings": list(check.warnings),
         "notes": list(check.notes),
         "notices": [n.id for n in sent],
-        "message": _registered_text(patron, sent),
+        "message": text,
     }
 
 
@@ -157,7 +157,7 @@ def _checked(address: str) -> EmailCheck:
 
 def _register_address(
     patron: models.Patron, check: EmailCheck, actor: Actor, confirm_freemail: bool, notify_old: bool = True
-) -> tuple[models.Patron, list[models.Notice]]:
+) -> tuple[models.Patron, list[models.Notice], str]:
     """The address change itself, inside the caller's write transaction: the rules for a
     withdrawn card and free-mail, the new address, the completion notice to it and (when
     ``notify_old`` and the old address worked) to the old one, and the audit event."""
@@ -181,13 +181,13 @@ def _register_address(
     if notify_old and old and old_ok and not same_address(old, check.address):
         sent.append(queue_notice("email-changed", patron, old, context, template="email-changed-old"))
     audit(actor, "email-set", patron.card, changed=bool(old), warnings=list(check.warnings))
-    return patron, sent
-
-
-def _registered_text(patron: models.Patron, sent: list[models.Notice]) -> str:
     if len(sent) > 1:
-        return f"{patron.name} 様のメールアドレスを変更しました。新旧両方のアドレスに変更完了のお知らせを送ります。"
-    return f"{patron.name} 様のメールアドレスを登録しました。変更完了のお知らせを送ります。"
+        text = f"{patron.name} 様のメールアドレスを変更しました。新旧両方のアドレスに変更完了のお知らせを送ります。"
+    elif old and not same_address(old, check.address):
+        text = f"{patron.name} 様のメールアドレスを変更しました。新しいアドレスに変更完了のお知らせを送ります。"
+    else:
+        text = f"{patron.name} 様のメールアドレスを登録しました。変更完了のお知らせを送ります。"
+    return patron, sent, text
 
 
 # --- what staff see ---------------------------------------------------------------------------
@@ -283,9 +283,9 @@ def retry_notice(notice_id: int, address: str | None = None, actor: Actor = CLI,
         patron = n.patron
         registered = changed and corrects_registered(patron, n.to_addr)
         sent: list[models.Notice] = []
-        moved = 0
+        moved, changed_text = 0, ""
         if registered:
-            patron, sent = _register_address(patron, check, actor, confirm_freemail, notify_old=False)
+            patron, sent, changed_text = _register_address(patron, check, actor, confirm_freemail, notify_old=False)
             N = models.Notice
             moved = (
                 N.update(to_addr=to)
@@ -316,7 +316,7 @@ def retry_notice(notice_id: int, address: str | None = None, actor: Actor = CLI,
     if replaced:
         text = f"通知 {notice_id}（誤ったアドレス宛ての変更完了のお知らせ）は、新しいアドレス宛ての通知 {sent[0].id} に置き換えました。"
     if registered:
-        text += f"\n{_registered_text(patron, sent)}"
+        text += f"\n{changed_text}"
         if moved:
             text += f"\n同じ宛先だった通知 {moved} 件の宛先も新しいアドレスに直しました。"
     return {
