@@ -97,7 +97,9 @@ class NoticesScreen(Screen):
         super().__init__()
         self._data: dict = {"pending": [], "failed": [], "sent": [], "call_list": []}
         self._busy = False
-        self._opened = False  # the first load picks the tab to open on
+        self._opened = False  # the first load picks the tab to open on …
+        self._tabs_ready = False  # … once the tabs have activated their initial tab
+        self._open_on: str | None = None
         self._hint_for: tuple | None = None  # the selection a "choose a row" hint was about
 
     def compose(self) -> ComposeResult:
@@ -149,9 +151,10 @@ class NoticesScreen(Screen):
         if not self._opened:
             # Open on 送信待ち, or on the first list that has something in it.
             self._opened = True
-            first = next((k for k, rows in (("pending", d["pending"]), ("failed", d["failed"]), ("sent", d["sent"]), ("calls", d["call_list"])) if rows), "pending")
-            if first != self._tab():
-                self.action_tab(first)
+            lists = (("pending", d["pending"]), ("failed", d["failed"]), ("sent", d["sent"]), ("calls", d["call_list"]))
+            self._open_on = next((k for k, rows in lists if rows), "pending")
+            if self._tabs_ready and self._open_on != self._tab():
+                self.action_tab(self._open_on)
         self.query_one("#notice-counts", Static).update(
             f"送信待ち {len(d['pending'])} 件　送信失敗 {len(d['failed'])} 件　"
             f"最近2日の送信 {len(d['sent'])} 件　要連絡の利用者 {len(d['call_list'])} 人"
@@ -203,6 +206,12 @@ class NoticesScreen(Screen):
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        if not self._tabs_ready:
+            # The tabs' own start-up activation: switching before it would be undone by it.
+            self._tabs_ready = True
+            if self._open_on and self._open_on != self._tab():
+                self.action_tab(self._open_on)
+                return
         self.query_one(f"#table-{self._tab()}", DataTable).focus()
         self._show_detail()
         self._drop_stale_hint()

@@ -47,8 +47,8 @@ def test_f10_shows_a_failed_notice_and_retries_it(desk, failed_notice):
             assert await wait_for(pilot, lambda: table.row_count == 1)
             assert table.get_row_at(0)[0] == str(notice.id)
             assert "hanako@example.jp" in table.get_row_at(0)
-            detail = str(screen.query_one("#notice-detail").render())
-            assert "ご予約を受け付けました" in detail
+            # F10 opens on the failed list (the first with rows) and shows the notice
+            assert await wait_for(pilot, lambda: "ご予約を受け付けました" in str(screen.query_one("#notice-detail").render()))
             await pilot.press("r")
             assert await wait_for(pilot, lambda: models.Notice.get_by_id(notice.id).status == "sent")
             assert await wait_for(pilot, lambda: table.row_count == 0)
