@@ -4,17 +4,15 @@ and nothing of it reaches the database."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 import pytest
 
 import models
-from counter_app.app import CounterApp
 from counter_app.services import InvalidInput, mailer, notices, patrons
 from policies.email import check_email
 from policies.registration import check_new_patron
-from tests.helpers_notices import free_port, use_server
+from tests.helpers_notices import free_port, on_f10, use_server, wait_for
 from tests.helpers_webreg import db_bytes, run_cli
 
 NUMBERS = ["123456789012@example.jp", "１２３４５６７８９０１２＠ｅｘａｍｐｌｅ．ｊｐ", "taro.1234-5678-9012@example.jp", "taro@123456789012.jp"]
@@ -96,38 +94,26 @@ def test_command_line_refuses_it(failed, hanako, db_url, capsys):
     assert_not_stored(db_url)
 
 
-async def wait_for(pilot, condition, tries=200):
-    for _ in range(tries):
-        await pilot.pause(0.02)
-        if condition():
-            return True
-    return False
-
-
 def test_f10_address_dialogs_refuse_it_and_clear_the_field(desk, failed, hanako, db_url):
     with models.write_tx():  # also put Hanako on the call list (her address bounced)
         models.Patron.update(email_ok=False).where(models.Patron.id == hanako.id).execute()
 
-    async def main():
-        app = CounterApp(staff=desk, point="KIT")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f10")
-            screen = app.screen
-            table = screen.query_one("#table-failed")
-            assert await wait_for(pilot, lambda: table.row_count == 1)
-            for keys in (("2", "e"), ("4", "m")):
-                await pilot.press(*keys)
-                dialog = app.screen
-                assert await wait_for(pilot, lambda: dialog.query("#address"))
-                await pilot.press("ctrl+a", "ctrl+k", *"998877665544@example.jp", "enter")
-                await pilot.pause(0.05)
-                assert dialog.query_one("#address").value == ""
-                note = str(dialog.query_one("#address-note").render())
-                assert "個人番号" in note and "5544" not in note
-                await pilot.press("escape")
-                assert await wait_for(pilot, lambda: app.screen is screen)
+    async def body(app, pilot, screen):
+        table = screen.query_one("#table-failed")
+        assert await wait_for(pilot, lambda: table.row_count == 1)
+        for keys in (("2", "e"), ("4", "m")):
+            await pilot.press(*keys)
+            dialog = app.screen
+            assert await wait_for(pilot, lambda: dialog.query("#address"))
+            await pilot.press("ctrl+a", "ctrl+k", *"998877665544@example.jp", "enter")
+            await pilot.pause(0.05)
+            assert dialog.query_one("#address").value == ""
+            note = str(dialog.query_one("#address-note").render())
+            assert "個人番号" in note and "5544" not in note
+            await pilot.press("escape")
+            assert await wait_for(pilot, lambda: app.screen is screen)
 
-    asyncio.run(main())
+    on_f10(desk, body)
     assert models.Notice.get_by_id(failed.id).to_addr == "hanako@example.jp"
     assert models.Patron.get_by_id(hanako.id).email == "hanako@example.jp"
     assert_not_stored(db_url)

@@ -4,7 +4,6 @@ F10 opens on the list that has something, shows the active tab, and drops stale 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import date
 
@@ -12,9 +11,8 @@ import pytest
 
 import models
 from counter_app import cli
-from counter_app.app import CounterApp
 from counter_app.services import Refused, mailer, notices, patrons
-from tests.helpers_notices import SmtpServer, free_port, use_server
+from tests.helpers_notices import SmtpServer, free_port, on_f10, use_server, wait_for
 
 
 def send_json(capsys, db_url) -> tuple[int, dict]:
@@ -126,32 +124,20 @@ def test_command_line_retry_with_yes(failed, hanako, db_url, capsys):
 # --- F10 --------------------------------------------------------------------------------------
 
 
-async def wait_for(pilot, condition, tries=200):
-    for _ in range(tries):
-        await pilot.pause(0.02)
-        if condition():
-            return True
-    return False
-
-
 def test_f10_edit_corrects_the_registered_address(desk, failed, hanako):
-    async def main():
-        app = CounterApp(staff=desk, point="KIT")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f10")
-            screen = app.screen
-            table = screen.query_one("#table-failed")
-            assert await wait_for(pilot, lambda: table.row_count == 1)
-            await pilot.press("2")
-            assert await wait_for(pilot, lambda: "登録アドレスも" in str(screen.query_one("#notice-detail").render()))
-            await pilot.press("e")
-            assert await wait_for(pilot, lambda: app.screen.query("#address"))
-            assert "登録アドレスも" in str(app.screen.query_one("#address-title").render())
-            await pilot.press("ctrl+a", "ctrl+k", *"hanako@example.jp", "enter")
-            assert await wait_for(pilot, lambda: fresh(hanako).email == "hanako@example.jp")
-            assert await wait_for(pilot, lambda: "メールアドレスを変更しました。新しいアドレスに" in str(screen.query_one("#notice-status").render()))
+    async def body(app, pilot, screen):
+        table = screen.query_one("#table-failed")
+        assert await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("2")
+        assert await wait_for(pilot, lambda: "登録アドレスも" in str(screen.query_one("#notice-detail").render()))
+        await pilot.press("e")
+        assert await wait_for(pilot, lambda: app.screen.query("#address"))
+        assert "登録アドレスも" in str(app.screen.query_one("#address-title").render())
+        await pilot.press("ctrl+a", "ctrl+k", *"hanako@example.jp", "enter")
+        assert await wait_for(pilot, lambda: fresh(hanako).email == "hanako@example.jp")
+        assert await wait_for(pilot, lambda: "メールアドレスを変更しました。新しいアドレスに" in str(screen.query_one("#notice-status").render()))
 
-    asyncio.run(main())
+    on_f10(desk, body)
     assert fresh(failed).to_addr == "hanako@example.jp"
 
 
@@ -159,36 +145,28 @@ def test_f10_opens_on_the_waiting_list_and_shows_the_active_tab(desk, hanako):
     for _ in range(3):
         queue(hanako)
 
-    async def main():
-        app = CounterApp(staff=desk, point="KIT")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f10")
-            screen = app.screen
-            pending = screen.query_one("#table-pending")
-            assert await wait_for(pilot, lambda: pending.row_count == 3)
-            tabs = screen.query_one("#notice-tabs")
-            assert tabs.active == "tab-pending"
-            active = screen.query_one("Tab.-active")
-            idle = [t for t in screen.query("Tab") if not t.has_class("-active")]
-            assert "送信待ち" in str(active.label)
-            assert all(t.styles.background != active.styles.background for t in idle)
-            # a hint about choosing a row goes away once a row is chosen
-            await pilot.press("r")
-            status = screen.query_one("#notice-status")
-            assert "選んでください" in str(status.render())
-            await pilot.press("2")
-            assert await wait_for(pilot, lambda: "選んでください" not in str(status.render()))
+    async def body(app, pilot, screen):
+        pending = screen.query_one("#table-pending")
+        assert await wait_for(pilot, lambda: pending.row_count == 3)
+        tabs = screen.query_one("#notice-tabs")
+        assert tabs.active == "tab-pending"
+        active = screen.query_one("Tab.-active")
+        idle = [t for t in screen.query("Tab") if not t.has_class("-active")]
+        assert "送信待ち" in str(active.label)
+        assert all(t.styles.background != active.styles.background for t in idle)
+        # a hint about choosing a row goes away once a row is chosen
+        await pilot.press("r")
+        status = screen.query_one("#notice-status")
+        assert "選んでください" in str(status.render())
+        await pilot.press("2")
+        assert await wait_for(pilot, lambda: "選んでください" not in str(status.render()))
 
-    asyncio.run(main())
+    on_f10(desk, body)
 
 
 def test_f10_opens_on_the_first_list_with_rows(desk, failed):
-    async def main():
-        app = CounterApp(staff=desk, point="KIT")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f10")
-            screen = app.screen
-            assert await wait_for(pilot, lambda: screen.query_one("#table-failed").row_count == 1)
-            assert await wait_for(pilot, lambda: screen.query_one("#notice-tabs").active == "tab-failed")
+    async def body(app, pilot, screen):
+        assert await wait_for(pilot, lambda: screen.query_one("#table-failed").row_count == 1)
+        assert await wait_for(pilot, lambda: screen.query_one("#notice-tabs").active == "tab-failed")
 
-    asyncio.run(main())
+    on_f10(desk, body)

@@ -10,7 +10,7 @@ import pytest
 import models
 from counter_app.app import CounterApp
 from counter_app.services import mailer, notices, patrons
-from tests.helpers_notices import SmtpServer, free_port, use_server
+from tests.helpers_notices import SmtpServer, free_port, use_server, wait_for
 
 
 @pytest.fixture
@@ -24,14 +24,6 @@ def failed_notice(db, monkeypatch):
         n = notices.queue_notice("hold-received", p, p.email, {"title": "坊っちゃん", "pickup": "山香図書室"})
     assert mailer.send_pass()["failed"] == 1
     return n, port
-
-
-async def wait_for(pilot, condition, tries=200):
-    for _ in range(tries):
-        await pilot.pause(0.02)
-        if condition():
-            return True
-    return False
 
 
 def test_f10_shows_a_failed_notice_and_retries_it(desk, failed_notice):

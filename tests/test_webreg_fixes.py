@@ -1,16 +1,15 @@
-"""QA fixes on F8: a duplicate-patron warning is confirmed only by Ctrl+S (never by Enter), the
-command line says how to confirm, and the refusal dialog shows no reason codes to staff."""
+"""QA fixes on F8: a duplicate-patron warning is confirmed only by Ctrl+S (never by Enter), and
+the command line says how to confirm. (No reason codes on the refusal dialog: in
+test_webreg_screens.test_under_age_patron_gets_the_refusal_screen.)"""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 import models
 from counter_app.app import CounterApp
-from textual.widgets import Static
 from tests.helpers_webreg import add, run_cli
-from tests.test_webreg_screens import settle, text_of, type_text
+from tests.test_webreg_screens import new_patron_form, settle, text_of
 
 
 def test_enter_never_confirms_a_duplicate_patron(db, desk):
@@ -19,13 +18,7 @@ def test_enter_never_confirms_a_duplicate_patron(db, desk):
     async def main():
         app = CounterApp(staff=desk, point="KIT")
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f8")
-            await settle(app, pilot)
-            await pilot.press("ctrl+n")
-            await settle(app, pilot)
-            for value in ("杵築 花子", "キツキ ハナコ", "1985-06-12", "0978-62-0009", "hana@example.jp"):
-                await type_text(pilot, value)
-                await pilot.press("enter")
+            await new_patron_form(app, pilot, ("杵築 花子", "キツキ ハナコ", "1985-06-12", "0978-62-0009", "hana@example.jp"))
             await settle(app, pilot)
             warning = text_of(app, "#np-error")
             assert "同じ氏名・生年月日" in warning and "Ctrl+S" in warning and "Enter では登録しません" in warning
@@ -50,21 +43,3 @@ def test_command_line_duplicate_refusal_names_the_option(db, db_url, capsys):
     code, doc, _ = run_cli(capsys, *argv, "--confirm-duplicate")
     assert code == 0 and doc["card"] == "1000002"
 
-
-def test_refusal_dialog_shows_no_reason_code(db, desk):
-    add(name="大田 さくら", kana="オオタ サクラ", birth=date(2014, 4, 2))
-
-    async def main():
-        app = CounterApp(staff=desk, point="KIT")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f8")
-            await settle(app, pilot)
-            await type_text(pilot, "1000001")
-            await pilot.press("enter")
-            await settle(app, pilot)
-            assert type(app.screen).__name__ == "RefusalScreen"
-            shown = "\n".join(str(w.render()) for w in app.screen.query(Static))
-            assert "中学生以上" in shown
-            assert "under-age" not in shown and "理由コード" not in shown
-
-    asyncio.run(main())
