@@ -13,8 +13,13 @@ from typing import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 
+from policies.idnumber import looks_like_id_number
+
 FREEMAIL = "freemail"
 MOBILE = "mobile-carrier"
+ID_NUMBER_MESSAGE = (
+    "メールアドレスに12桁以上の数字が入っています。個人番号など本人確認書類の番号は入力・記録できません。"
+)
 
 
 @dataclass(frozen=True)
@@ -60,12 +65,17 @@ def check_email(
     domain is a warning the patron must confirm; a mobile carrier's gets a note to allow mail
     from ``mail_from``. Neither blocks.
 
+    An address holding 12 or more digits in one run (a My Number, 個人番号, perhaps typed by
+    mistake) is refused with ``looks-like-id-number``; the message never repeats the input.
+
     >>> check_email("ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ").address
     'hanako@example.jp'
     """
     text = unicodedata.normalize("NFKC", raw or "").strip()
     if not text:
         return EmailCheck(None, "empty-email", "メールアドレスを入力してください。")
+    if looks_like_id_number(text):
+        return EmailCheck(None, "looks-like-id-number", ID_NUMBER_MESSAGE)
     if any(ch.isspace() for ch in text):
         return EmailCheck(None, "invalid-email", "メールアドレスに空白は使えません。")
     try:

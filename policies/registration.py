@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from policies.email import check_email
 from policies.idnumber import looks_like_id_number
 
 MIN_AGE = 12  # the age at which a child enters junior high school in the following April
@@ -100,7 +101,6 @@ def check_id_type(code: str | None) -> Problem | None:
 FIELD_NAMES = {"name": "氏名", "kana": "フリガナ", "phone": "電話番号", "email": "メールアドレス", "birth": "生年月日"}
 _KANA = re.compile(r"^[\u30a1-\u30fa\u30fc\u30fb\u3041-\u3096\u309d\u309e\u30fd\u30fe ]+$")
 _PHONE = re.compile(r"^\+?[0-9()\- ]+$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def clean_text(text: str | None) -> str:
@@ -151,8 +151,10 @@ def check_new_patron(
     today: date,
     kana_required: bool = False,
 ) -> list[Problem]:
-    """Every problem with a new patron's details (empty list = fine)."""
-    problems = check_no_id_number({"name": name, "kana": kana, "phone": phone, "email": email})
+    """Every problem with a new patron's details (empty list = fine). The e-mail address, when
+    given, goes through the one e-mail rule (:func:`policies.email.check_email`), which also
+    refuses an individual number inside an address."""
+    problems = check_no_id_number({"name": name, "kana": kana, "phone": phone})
     bad = {p.field for p in problems}
     if "name" not in bad and not clean_name(name):
         problems.append(Problem("empty-name", "氏名を入力してください。", "name"))
@@ -174,10 +176,16 @@ def check_new_patron(
         digits = sum(c.isdigit() for c in phone_c)
         if not _PHONE.match(phone_c) or not 6 <= digits <= 11:
             problems.append(Problem("invalid-phone", "電話番号は数字とハイフンで入力してください（例: 0978-62-0001）。", "phone"))
-    email_c = clean_text(email)
-    if email_c and "email" not in bad and not _EMAIL.match(email_c):
-        problems.append(Problem("invalid-email", "メールアドレスの形が正しくありません（例: name@example.jp）。", "email"))
+    if clean_text(email):
+        mail = check_email(email)
+        if mail.address is None:
+            problems.append(Problem(mail.reason or "invalid-email", mail.message, "email"))
     return problems
+
+
+def clean_email(text: str | None) -> str:
+    """An optional address as stored: the e-mail rule's normalised form, or "" when empty."""
+    return (check_email(text).address or "") if clean_text(text) else ""
 
 
 def parse_birth(text: str | None) -> date | None:

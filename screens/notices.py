@@ -49,6 +49,9 @@ class AddressDialog(ModalScreen[tuple[str, bool] | None]):
         note = self.query_one("#address-note", Static)
         check = notices.check_address(event.value)
         if check.address is None:
+            if check.reason == "looks-like-id-number":
+                event.input.value = ""  # a possible My Number never stays on screen
+                self._confirmed_for = None
             note.update(check.message)
             return
         if check.freemail and self._confirm and self._confirmed_for != check.address:
@@ -94,11 +97,15 @@ class NoticesScreen(Screen):
         super().__init__()
         self._data: dict = {"pending": [], "failed": [], "sent": [], "call_list": []}
         self._busy = False
+        self._opened = False  # the first load picks the tab to open on …
+        self._tabs_ready = False  # … once the tabs have activated their initial tab
+        self._open_on: str | None = None
+        self._hint_for: tuple | None = None  # the selection a "choose a row" hint was about
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("読み込み中…", id="notice-counts")
-        with TabbedContent(id="notice-tabs", initial="tab-failed"):
+        with TabbedContent(id="notice-tabs", initial="tab-pending"):
             for key, label in (("pending", "1 送信待ち"), ("failed", "2 送信失敗"), ("sent", "3 最近の送信"), ("calls", "4 要連絡（宛先不通）")):
                 with TabPane(label, id=f"tab-{key}"):
                     table = DataTable(id=f"table-{key}", cursor_type="row", zebra_stripes=True)
@@ -141,6 +148,13 @@ class NoticesScreen(Screen):
             return
         self._data = message.data
         d = message.data
+        if not self._opened:
+            # Open on 送信待ち, or on the first list that has something in it.
+            self._opened = True
+            lists = (("pending", d["pending"]), ("failed", d["failed"]), ("sent", d["sent"]), ("calls", d["call_list"]))
+            self._open_on = next((k for k, rows in lists if rows), "pending")
+            if self._tabs_ready and self._open_on != self._tab():
+                self.action_tab(self._open_on)
         self.query_one("#notice-counts", Static).update(
             f"送信待ち {len(d['pending'])} 件　送信失敗 {len(d['failed'])} 件　"
             f"最近2日の送信 {len(d['sent'])} 件　要連絡の利用者 {len(d['call_list'])} 人"
@@ -175,14 +189,32 @@ class NoticesScreen(Screen):
         row = table.cursor_row
         return rows[row] if 0 <= row < len(rows) else None
 
+    def _selection(self) -> tuple:
+        item = self._selected()
+        return (self._tab(), item and (item.get("id") or item.get("card")))
+
+    def _drop_stale_hint(self) -> None:
+        """A "choose a row in …" hint is cleared once another row or tab is chosen."""
+        if self._hint_for is not None and self._selection() != self._hint_for:
+            self._hint_for = None
+            self._status("")
+
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
+        self._drop_stale_hint()
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        if not self._tabs_ready:
+            # The tabs' own start-up activation: switching before it would be undone by it.
+            self._tabs_ready = True
+            if self._open_on and self._open_on != self._tab():
+                self.action_tab(self._open_on)
+                return
         self.query_one(f"#table-{self._tab()}", DataTable).focus()
         self._show_detail()
+        self._drop_stale_hint()
 
     def _show_detail(self) -> None:
         box = self.query_one("#notice-detail", Static)
@@ -204,11 +236,23 @@ class NoticesScreen(Screen):
         if item["last_error"]:
             lines.append(f"[red]{item['last_error']}[/red]")
         if self._tab() == "failed":
-            lines.append("R で同じ宛先に再送、E で宛先を修正して再送します。")
+            if item.get("to_registered"):
+                lines.append(
+                    "R で同じ宛先に再送、E で宛先を修正して再送します。\n"
+                    "この宛先は利用者の登録アドレスです。E で直すと登録アドレスも同じアドレスに変更し、変更完了のお知らせを送ります。"
+                )
+            else:
+                lines.append("R で同じ宛先に再送、E で宛先を修正して再送します（この通知の宛先だけが変わります）。")
         box.update("\n".join(lines))
 
     def _status(self, text: str, ok: bool = True) -> None:
+        self._hint_for = None
         self.query_one("#notice-status", Static).update(text if ok else f"[red]{text}[/red]")
+
+    def _hint(self, text: str) -> None:
+        """Tell staff where to choose a row; cleared when they choose another row or tab."""
+        self._status(text, ok=False)
+        self._hint_for = self._selection()
 
     def _actor(self) -> Actor:
         staff = getattr(self.app, "staff", None)
@@ -232,7 +276,7 @@ class NoticesScreen(Screen):
     def action_resend(self) -> None:
         item = self._selected()
         if self._tab() != "failed" or item is None:
-            self._status("「2 送信失敗」の一覧で再送する通知を選んでください。", ok=False)
+            self._hint("「2 送信失敗」の一覧で再送する通知を選んでください。")
             return
         if not self._busy:
             self._busy = True
@@ -242,21 +286,25 @@ class NoticesScreen(Screen):
     def action_edit_resend(self) -> None:
         item = self._selected()
         if self._tab() != "failed" or item is None:
-            self._status("「2 送信失敗」の一覧で宛先を直す通知を選んでください。", ok=False)
+            self._hint("「2 送信失敗」の一覧で宛先を直す通知を選んでください。")
             return
 
         def done(result: tuple[str, bool] | None) -> None:
             if result is not None and not self._busy:
                 self._busy = True
                 self._status(f"通知 {item['id']} を {result[0]} に再送しています…")
-                self._work(item["id"], result[0])
+                self._work(item["id"], result[0], result[1])
 
-        self.app.push_screen(AddressDialog(f"通知 {item['id']} の宛先（{item['name']} 様）", item["to"], confirm_freemail=False), done)
+        registered = bool(item.get("to_registered"))
+        title = f"通知 {item['id']} の宛先（{item['name']} 様）"
+        if registered:
+            title += "\n利用者の登録アドレスも同じアドレスに変更します（変更完了のお知らせを送ります）。"
+        self.app.push_screen(AddressDialog(title, item["to"], confirm_freemail=registered), done)
 
     def action_set_email(self) -> None:
         item = self._selected()
         if self._tab() != "calls" or item is None:
-            self._status("「4 要連絡」の一覧で利用者を選んでください。", ok=False)
+            self._hint("「4 要連絡」の一覧で利用者を選んでください。")
             return
 
         def done(result: tuple[str, bool] | None) -> None:
@@ -269,15 +317,19 @@ class NoticesScreen(Screen):
     # --- workers ------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="notices-send")
-    def _work(self, notice_id: int | None, address: str | None) -> None:
-        """Retry one notice (optionally to a new address), then a send pass that ignores the
-        backoff — the command line's ``notices send --all``."""
+    def _work(self, notice_id: int | None, address: str | None, freemail_ok: bool = False) -> None:
+        """Retry one notice (optionally to a new address, which may change the patron's
+        registered address too), then a send pass that ignores the backoff — the command
+        line's ``notices send --all``."""
         try:
+            lines = []
             if notice_id is not None:
-                run(notices.retry_notice, notice_id, address, self._actor())
+                result = run(notices.retry_notice, notice_id, address, self._actor(), freemail_ok)
+                if result["patron_email_changed"]:
+                    lines.append(result["message"])
             report = run(mailer.send_pass, True)
-            text = mailer.PassReport(**{k: v for k, v in report.items() if k != "ok"}).summary()
-            self.post_message(self.Done(text, ok=not report["error"]))
+            lines.append(mailer.PassReport(**{k: v for k, v in report.items() if k != "ok"}).summary())
+            self.post_message(self.Done("\n".join(lines), ok=report["ok"]))
         except ServiceError as exc:
             self.post_message(self.Done(exc.message, ok=False))
         except Exception as exc:

@@ -91,7 +91,6 @@ class RefusalScreen(ModalScreen[None]):
 
                 day = ja_date(date.fromisoformat(self.eligible_from))
                 yield Static(f"登録できる日: [b]{day}[/b] から", id="refusal-date")
-            yield Static(f"[dim]理由コード: {', '.join(self.reasons)}[/dim]")
             yield Static("Enter / Esc で閉じます", classes="hint")
         yield Footer()
 
@@ -243,11 +242,16 @@ class NewPatronScreen(ModalScreen[str | None]):
     def _next(self, event: Input.Submitted) -> None:
         fid = (event.input.id or "")[3:]
         if fid == self.FIELDS[-1]:
-            self.action_save()
+            self._submit(explicit=False)
         else:
             self.query_one(f"#np-{self.FIELDS[self.FIELDS.index(fid) + 1]}", Input).focus()
 
     def action_save(self) -> None:
+        self._submit(explicit=True)
+
+    def _submit(self, explicit: bool) -> None:
+        """Save. Registering over a duplicate-patron warning needs ``explicit`` (Ctrl+S after
+        the warning): Enter, the key that moves between fields, never confirms it."""
         if self._busy:
             return
         values = self._values()
@@ -265,7 +269,7 @@ class NewPatronScreen(ModalScreen[str | None]):
             )
             return
         birth = parse_birth(values["birth"])
-        confirm = self._confirm_for == (values["name"].strip(), values["birth"].strip())
+        confirm = explicit and self._confirm_for == (values["name"].strip(), values["birth"].strip())
         self._busy = True
         error.update("登録しています…")
         self._save(values, birth, confirm)
@@ -296,7 +300,9 @@ class NewPatronScreen(ModalScreen[str | None]):
         if exc.reason == "possible-duplicate":
             values = self._values()
             self._confirm_for = (values["name"].strip(), values["birth"].strip())
-            error.update(f"{exc.message}\n[b]別の方であれば、もう一度 Ctrl+S で登録します。[/b]")
+            error.update(
+                f"{exc.message}\n[b]別の方であれば Ctrl+S を押すと登録します。[/b]（Enter では登録しません。やめるときは Esc）"
+            )
             return
         error.update(exc.message)
         fields = exc.extra.get("fields") or []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
@@ -81,3 +82,25 @@ def use_server(monkeypatch, port: int) -> None:
     monkeypatch.setenv("LIBRARY_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("LIBRARY_SMTP_PORT", str(port))
     monkeypatch.setenv("LIBRARY_SMTP_TLS", "none")
+
+
+async def wait_for(pilot, condition, tries=200) -> bool:
+    """Let the app run until ``condition()`` holds (workers and messages take a moment)."""
+    for _ in range(tries):
+        await pilot.pause(0.02)
+        if condition():
+            return True
+    return False
+
+
+def on_f10(desk, body) -> None:
+    """Run ``await body(app, pilot, screen)`` on F10 of a counter app signed in as ``desk``."""
+    from counter_app.app import CounterApp
+
+    async def main():
+        app = CounterApp(staff=desk, point="KIT")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f10")
+            await body(app, pilot, app.screen)
+
+    asyncio.run(main())

@@ -324,7 +324,7 @@ def test_cli_reserve_cancel_daily(folk, db_url, capsys):
     code, out = run_cli(capsys, db_url, "cancel-hold", "12345")
     assert code == 3 and out["reasons"] == ["unknown-hold"]
     code, out = run_cli(capsys, db_url, "daily")
-    assert code == 0 and out == {"ok": True, "date": "2026-12-03", "expired": [], "count": 0}
+    assert code == 0 and out == {"ok": True, "date": "2026-12-03", "expired": [], "count": 0, "password_slips_deleted": 0}
     code, out = run_cli(capsys, db_url, "patron", "show", mail)
     assert out["holds"][0]["position"] == 1 and out["holds"][0]["pickup"] == "OTA"
     code, out = run_cli(capsys, db_url, "holds-list", "--at", "OTA")

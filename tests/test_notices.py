@@ -255,14 +255,18 @@ def test_permanent_rejection_stops_mail_to_the_address_and_puts_patron_on_call_l
     with pytest.raises(Refused) as exc:
         notices.retry_notice(later.id)
     assert exc.value.reasons == ["address-bounced"]
-    # staff fix the address for that one notice, and it goes
-    notices.retry_notice(later.id, "hanako@example.ne.jp")
-    assert mailer.send_pass()["sent"] == 1
-    assert [str(m["To"]) for m in smtp.inbox.messages] == ["hanako@example.ne.jp"]
-    # a new registered address takes the patron off the call list; the dead one gets no mail
-    notices.set_email(hanako.card, "hanako2@example.ne.jp")
+    # staff fix the address of that notice: it was her registered address, so that is fixed too
+    # (completion notice to the new address only; her other stuck notices re-addressed)
+    result = notices.retry_notice(later.id, "hanako@example.ne.jp")
+    assert result["patron_email_changed"] and result["readdressed"] == 2
     assert notices.call_list() == []
-    assert [n.to_addr for n in models.Notice.select().where(models.Notice.status == "pending")] == ["hanako2@example.ne.jp"]
+    assert mailer.send_pass()["sent"] == 2
+    assert [str(m["To"]) for m in smtp.inbox.messages] == ["hanako@example.ne.jp"] * 2
+    assert {fresh(first).to_addr, fresh(second).to_addr} == {"hanako@example.ne.jp"}
+    # a new registered address: completion notices to the new and the (working) old one
+    notices.set_email(hanako.card, "hanako2@example.ne.jp")
+    pending = models.Notice.select().where(models.Notice.status == "pending")
+    assert sorted(n.to_addr for n in pending) == ["hanako2@example.ne.jp", "hanako@example.ne.jp"]
 
 
 def test_rejection_of_an_old_address_does_not_mark_the_new_one(hanako, smtp):

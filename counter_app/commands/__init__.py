@@ -10,4 +10,5 @@ MODULES = [
     "notices",
     "holds",
     "ui",
+    "slips",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from counter_app.commands.base import actor_from, add_staff_option, emit, open_db
-from counter_app.services import InvalidInput, holds
+from counter_app.services import InvalidInput, holds, slips
 
 ROUTE_JA = {"hold-shelf": "取置棚へ", "shelf": "書架へ", "in-transit": "回送中（到着時に振り分け）", "on-loan": "貸出中"}
 
@@ -33,7 +33,7 @@ def register(sub, common) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_cancel)
 
-    p = sub.add_parser("daily", parents=[common], help="日次処理: 取置期限切れの予約を期限切れにする（何度実行しても同じ）")
+    p = sub.add_parser("daily", parents=[common], help="日次処理: 取置期限切れの予約を期限切れにし、1日以上前の仮パスワード伝票を spool から削除する（何度実行しても同じ）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_daily)
 
@@ -93,7 +93,11 @@ def cmd_cancel(args) -> int:
 def cmd_daily(args) -> int:
     open_db(args)
     result = holds.daily()
+    # A temporary password must not wait in the spool folder: a day is time enough to print it.
+    result["password_slips_deleted"] = slips.purge(1, kind=slips.PASSWORD_SLIP)["deleted"]
     lines = [f"{result['date']} 取置期限切れ {result['count']} 件"]
+    if result["password_slips_deleted"]:
+        lines.append(f"1日以上前の仮パスワード伝票 {result['password_slips_deleted']} 件を spool から削除しました")
     lines += [f"  予約 {e['hold_id']}「{e['title']}」 {e['barcode'] or ''} → {route_ja(e['route'])}" for e in result["expired"]]
     emit(result, args.json, "\n".join(lines))
     return 0

@@ -30,7 +30,11 @@ def register(sub, common) -> None:
 
     s = nsub.add_parser("retry", parents=[common], help="送信失敗の通知を送信待ちに戻す（宛先の修正も可）")
     s.add_argument("id", type=int)
-    s.add_argument("--to", metavar="ADDRESS", help="新しい宛先")
+    s.add_argument(
+        "--to", metavar="ADDRESS",
+        help="新しい宛先（利用者の登録アドレスが元の宛先なら、登録アドレスも変更して変更完了のお知らせを送る）",
+    )
+    s.add_argument("--yes", action="store_true", help="登録アドレスをフリーメールに変更してもよい（利用者に確認済み）")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_retry)
 
@@ -50,7 +54,7 @@ def cmd_send(args) -> int:
     if not args.watch:
         report = mailer.send_pass(all_due=args.all)
         emit(report, args.json, _summary(report))
-        if report["error"]:
+        if not report["ok"]:  # "ok" is false exactly when the pass stopped on an error
             # The server could not be used: nothing is lost (the notices wait), but say so.
             print(f"counter-app: {report['error']}", file=sys.stderr)
             return 1
@@ -115,8 +119,8 @@ def cmd_list(args) -> int:
 
 def cmd_retry(args) -> int:
     open_db(args)
-    result = notices.retry_notice(args.id, args.to, CLI)
-    emit(result, args.json, f"通知 {result['id']} を送信待ちに戻しました（宛先 {result['to']}）。")
+    result = notices.retry_notice(args.id, args.to, CLI, confirm_freemail=args.yes)
+    emit(result, args.json, "\n".join([result["message"], *result["notes"]]))
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from counter_app.commands.base import actor_from, emit, open_db
-from counter_app.services import patrons
+from counter_app.services import Refused, patrons
 from policies.registration import parse_birth
 
 
@@ -46,10 +46,15 @@ def cmd_add(args) -> int:
     open_db(args)
     actor = actor_from(args)
     # The birth date is parsed here, not by argparse, so that bad input never gets echoed.
-    patron = patrons.add_patron(
-        args.name, args.kana, parse_birth(args.birth), args.phone, args.email,
-        card=args.card, actor=actor, confirm_duplicate=args.confirm_duplicate, kana_required=True,
-    )
+    try:
+        patron = patrons.add_patron(
+            args.name, args.kana, parse_birth(args.birth), args.phone, args.email,
+            card=args.card, actor=actor, confirm_duplicate=args.confirm_duplicate, kana_required=True,
+        )
+    except Refused as exc:
+        if exc.reason == "possible-duplicate":  # say how to go ahead on the command line
+            exc.message += "別の方であれば --confirm-duplicate を付けて、もう一度実行してください。"
+        raise
     info = {
         "ok": True,
         "card": patron.card,

@@ -51,7 +51,9 @@ class PassReport:
     error: str = ""  # why the pass stopped early (server unreachable, login refused …)
 
     def as_json(self) -> dict:
-        return {"ok": True, **asdict(self)}
+        """``ok`` is true only when the pass ran to the end without a server problem, so it
+        agrees with the command's exit status."""
+        return {"ok": not self.error, **asdict(self)}
 
     def summary(self) -> str:
         text = (

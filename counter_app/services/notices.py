@@ -132,34 +132,10 @@ def set_email(card: str, address: str, actor: Actor = CLI, confirm_freemail: boo
     all in one transaction with the change."""
     from counter_app.services.patrons import get_patron
 
-    check = check_address(address)
-    if check.address is None:
-        raise InvalidInput(check.reason, check.message)
+    check = _checked(address)
     with models.write_tx():
         patron = get_patron(card)
-        if patron.withdrawn:
-            raise Refused("patron-withdrawn", f"利用者カード {patron.card} は退会済みです。")
-        if check.freemail and not confirm_freemail:
-            raise Refused(
-                "freemail-needs-confirmation",
-                check.notes[0],
-                address=check.address,
-                warnings=list(check.warnings),
-            )
-        old, old_ok = patron.email, patron.email_ok
-        now = clock.now()
-        models.Patron.update(email=check.address, email_ok=True, email_registered_at=now).where(
-            models.Patron.id == patron.id
-        ).execute()
-        patron = models.Patron.get_by_id(patron.id)
-        context = {"address": mask(check.address), "registered": f"{now:%Y年%m月%d日 %H:%M}"}
-        sent = [queue_notice("email-changed", patron, check.address, context)]
-        if old and old_ok and not same_address(old, check.address):
-            sent.append(queue_notice("email-changed", patron, old, context, template="email-changed-old"))
-        audit(actor, "email-set", patron.card, changed=bool(old), warnings=list(check.warnings))
-    text = f"{patron.name} 様のメールアドレスを登録しました。変更完了のお知らせを送ります。"
-    if len(sent) > 1:
-        text = f"{patron.name} 様のメールアドレスを変更しました。新旧両方のアドレスに変更完了のお知らせを送ります。"
+        patron, sent, text = _register_address(patron, check, actor, confirm_freemail)
     return {
         "ok": True,
         "card": patron.card,
@@ -169,6 +145,49 @@ def set_email(card: str, address: str, actor: Actor = CLI, confirm_freemail: boo
         "notices": [n.id for n in sent],
         "message": text,
     }
+
+
+def _checked(address: str) -> EmailCheck:
+    """The address through the e-mail rule, or InvalidInput (the message never repeats it)."""
+    check = check_address(address)
+    if check.address is None:
+        raise InvalidInput(check.reason, check.message)
+    return check
+
+
+def _register_address(
+    patron: models.Patron, check: EmailCheck, actor: Actor, confirm_freemail: bool, notify_old: bool = True
+) -> tuple[models.Patron, list[models.Notice], str]:
+    """The address change itself, inside the caller's write transaction: the rules for a
+    withdrawn card and free-mail, the new address, the completion notice to it and (when
+    ``notify_old`` and the old address worked) to the old one, and the audit event."""
+    if patron.withdrawn:
+        raise Refused("patron-withdrawn", f"利用者カード {patron.card} は退会済みです。")
+    if check.freemail and not confirm_freemail:
+        raise Refused(
+            "freemail-needs-confirmation",
+            check.notes[0],
+            address=check.address,
+            warnings=list(check.warnings),
+        )
+    old, old_ok = patron.email, patron.email_ok
+    now = clock.now()
+    models.Patron.update(email=check.address, email_ok=True, email_registered_at=now).where(
+        models.Patron.id == patron.id
+    ).execute()
+    patron = models.Patron.get_by_id(patron.id)
+    context = {"address": mask(check.address), "registered": f"{now:%Y年%m月%d日 %H:%M}"}
+    sent = [queue_notice("email-changed", patron, check.address, context)]
+    if notify_old and old and old_ok and not same_address(old, check.address):
+        sent.append(queue_notice("email-changed", patron, old, context, template="email-changed-old"))
+    audit(actor, "email-set", patron.card, changed=bool(old), warnings=list(check.warnings))
+    if len(sent) > 1:
+        text = f"{patron.name} 様のメールアドレスを変更しました。新旧両方のアドレスに変更完了のお知らせを送ります。"
+    elif old and not same_address(old, check.address):
+        text = f"{patron.name} 様のメールアドレスを変更しました。新しいアドレスに変更完了のお知らせを送ります。"
+    else:
+        text = f"{patron.name} 様のメールアドレスを登録しました。変更完了のお知らせを送ります。"
+    return patron, sent, text
 
 
 # --- what staff see ---------------------------------------------------------------------------
@@ -198,6 +217,7 @@ def _detail(n: models.Notice) -> dict:
         "next_attempt_at": n.next_attempt_at,
         "sent_at": n.sent_at,
         "last_error": n.last_error,
+        "to_registered": corrects_registered(patron, n.to_addr),
     }
 
 
@@ -241,9 +261,15 @@ def call_list() -> list[dict]:
     return out
 
 
-def retry_notice(notice_id: int, address: str | None = None, actor: Actor = CLI) -> dict:
-    """Staff: put a failed notice back in the queue, optionally to a corrected address (the
-    notice only; the patron's registered address changes through :func:`set_email`)."""
+def retry_notice(notice_id: int, address: str | None = None, actor: Actor = CLI, confirm_freemail: bool = False) -> dict:
+    """Staff: put a failed notice back in the queue, optionally to a corrected address.
+
+    When the corrected notice went to the patron's registered address, that address is wrong
+    too: it is changed in the same transaction by the rules of :func:`set_email` (free-mail
+    needs ``confirm_freemail``; the completion notice goes to the new address only, since the
+    old one does not work), and the patron's other waiting or failed notices to the wrong
+    address are re-addressed. A notice to some other address changes alone."""
+    check = _checked(address) if address is not None and address.strip() else None
     with models.write_tx():
         n = models.Notice.get_or_none(models.Notice.id == notice_id)
         if n is None:
@@ -252,21 +278,62 @@ def retry_notice(notice_id: int, address: str | None = None, actor: Actor = CLI)
             raise Refused("already-sent", f"通知 {notice_id} は送信済みです。")
         if n.status == "sending":
             raise Refused("being-sent", f"通知 {notice_id} はいま送信中です。しばらくしてから確認してください。")
-        to = n.to_addr
-        if address is not None and address.strip():
-            check = check_address(address)
-            if check.address is None:
-                raise InvalidInput(check.reason, check.message)
-            to = check.address
+        to = check.address if check is not None else n.to_addr
+        changed = not same_address(to, n.to_addr)
         patron = n.patron
+        registered = changed and corrects_registered(patron, n.to_addr)
+        sent: list[models.Notice] = []
+        moved, changed_text = 0, ""
+        if registered:
+            patron, sent, changed_text = _register_address(patron, check, actor, confirm_freemail, notify_old=False)
+            N = models.Notice
+            moved = (
+                N.update(to_addr=to)
+                .where(
+                    (N.patron == patron.id) & (N.id != n.id) & (N.kind != "email-changed")
+                    & (N.status.in_(("pending", "failed"))) & (N.to_addr == n.to_addr)
+                )
+                .execute()
+            )
         if address_stopped(patron, to):
             raise Refused(
                 "address-bounced",
                 "この宛先は受け取りを拒否されました（不通）。宛先を修正するか、利用者のメールアドレスを変更してください。",
             )
-        changed = not same_address(to, n.to_addr)
-        models.Notice.update(
-            to_addr=to, status="pending", attempts=0, next_attempt_at=clock.now(), last_error="", claimed_by="", claimed_at=None
-        ).where(models.Notice.id == n.id).execute()
-        audit(actor, "notice-retry", patron.card if patron else "", notice=n.id, kind=n.kind, address_changed=changed)
-    return {"ok": True, "id": notice_id, "to": to, "status": "pending"}
+        replaced = registered and n.kind == "email-changed"
+        if replaced:
+            # Its text names the wrong address; the completion notice just queued replaces it.
+            n.delete_instance()
+        else:
+            models.Notice.update(
+                to_addr=to, status="pending", attempts=0, next_attempt_at=clock.now(), last_error="", claimed_by="", claimed_at=None
+            ).where(models.Notice.id == n.id).execute()
+        audit(
+            actor, "notice-retry", patron.card if patron else "", notice=n.id, kind=n.kind,
+            address_changed=changed, registered_changed=registered,
+        )
+    text = f"通知 {notice_id} を送信待ちに戻しました（宛先 {to}）。"
+    if replaced:
+        text = f"通知 {notice_id}（誤ったアドレス宛ての変更完了のお知らせ）は、新しいアドレス宛ての通知 {sent[0].id} に置き換えました。"
+    if registered:
+        text += f"\n{changed_text}"
+        if moved:
+            text += f"\n同じ宛先だった通知 {moved} 件の宛先も新しいアドレスに直しました。"
+    return {
+        "ok": True,
+        "id": notice_id,
+        "to": to,
+        "status": "pending",
+        "replaced_by": sent[0].id if replaced else None,
+        "patron_email_changed": registered,
+        "notices": [x.id for x in sent],
+        "readdressed": moved,
+        "warnings": list(check.warnings) if check else [],
+        "notes": list(check.notes) if check else [],
+        "message": text,
+    }
+
+
+def corrects_registered(patron: models.Patron | None, to_addr: str) -> bool:
+    """Correcting a notice to ``to_addr`` corrects the patron's registered address too."""
+    return patron is not None and not patron.withdrawn and same_address(patron.email, to_addr)

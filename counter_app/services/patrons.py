@@ -110,7 +110,7 @@ def add_patron(
     name = registration.clean_name(name)
     kana = registration.clean_kana(kana)
     phone = registration.clean_text(phone)
-    email = registration.clean_text(email)
+    email = registration.clean_email(email)
     with models.write_tx():
         if card:
             if looks_like_id_number(card):

@@ -8,7 +8,6 @@ for the screen and the slip, and stored only as an argon2id hash.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -208,12 +207,7 @@ def slip_text(card: str, temporary_password: str, expires: date) -> str:
 
 
 def print_password_slip(issued: Issued) -> slips.SlipResult:
-    """Print (or spool) the slip for a just-issued password. The spool file is made readable
-    by its owner only, since it carries the password until it is printed and removed."""
-    result = slips.print_slip("web-password", slip_text(issued.card, issued.temporary_password, issued.expires))
-    if result.path is not None:
-        try:
-            os.chmod(result.path, 0o600)
-        except OSError:
-            pass
-    return result
+    """Print (or spool) the slip for a just-issued password. A spooled file (owner-only, like
+    every spooled slip) carries the password until it is printed and deleted; ``daily``
+    deletes password slips older than a day."""
+    return slips.print_slip(slips.PASSWORD_SLIP, slip_text(issued.card, issued.temporary_password, issued.expires))
