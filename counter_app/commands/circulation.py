@@ -93,14 +93,18 @@ def _extra(item: dict) -> dict:
     return {k: item[k] for k in ("title", "message") if k in item}
 
 
+def _line(it: dict, outcome: str) -> str:
+    """One human line per item: barcode, outcome, title, message and reason codes."""
+    reasons = it.get("reasons") or []
+    return f"{it['barcode']} {outcome} {it.get('title', '')} {it['message']}" + (
+        f" [{','.join(reasons)}]" if reasons else ""
+    )
+
+
 def cmd_checkout(args) -> int:
     open_db(args)
     items = circulation.checkout(args.card, args.barcodes, _at(args), actor_from(args))
-    lines = [
-        f"{it['barcode']} {'貸出' if it['ok'] else '不可'} {it.get('title', '')} {it['message']}"
-        + (f" [{','.join(it['reasons'])}]" if it["reasons"] else "")
-        for it in items
-    ]
+    lines = [_line(it, "貸出" if it["ok"] else "不可") for it in items]
     return _finish(items, args.json, ("barcode", "ok", "due", "reasons"), lines,
                    _summary(items, "貸出", "貸出できない資料"))
 
@@ -108,11 +112,7 @@ def cmd_checkout(args) -> int:
 def cmd_checkin(args) -> int:
     open_db(args)
     items = circulation.checkin(args.barcodes, _at(args), actor_from(args))
-    lines = [
-        f"{it['barcode']} {it['route'] or '不可'} {it.get('title', '')} {it['message']}"
-        + (f" [{','.join(it['reasons'])}]" if it.get("reasons") else "")
-        for it in items
-    ]
+    lines = [_line(it, it["route"] or "不可") for it in items]
     keys = ("barcode", "ok", "route", "reasons")
     return _finish(items, args.json, keys, lines, circulation.checkin_summary(items))
 
@@ -121,11 +121,7 @@ def cmd_renew(args) -> int:
     open_db(args)
     actor = actor_from(args, "phone" if args.via == "phone" else "cli")
     items = circulation.renew(args.card, args.barcodes, args.via, actor, identity="card")
-    lines = [
-        f"{it['barcode']} {'延長' if it['ok'] else '不可'} {it.get('title', '')} {it['message']}"
-        + (f" [{','.join(it['reasons'])}]" if it["reasons"] else "")
-        for it in items
-    ]
+    lines = [_line(it, "延長" if it["ok"] else "不可") for it in items]
     return _finish(items, args.json, ("barcode", "ok", "due", "reasons"), lines,
                    _summary(items, "延長", "延長できない資料"))
 
