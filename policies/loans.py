@@ -17,6 +17,7 @@ Checkout refusal codes (stable; the command line prints them, screens show the J
 ``limit-reached``          the patron already has ``max_items`` loans
 ``av-limit-reached``       the patron already has ``max_av`` DVD/CD loans
 ``held-for-another``       reserved and set aside for another patron (from reservations)
+``held-at-other-point``    on the hold shelf of another service point: lend it at the pickup point
 ``hold-not-ready``         reserved by this patron but not yet ready at the counter
 ``hold-not-notified``      ready, but the patron has not been told yet (lend only after notice)
 =========================  ====================================================================
@@ -48,6 +49,7 @@ CHECKOUT_REASONS: dict[str, str] = {
     "limit-reached": "貸出点数の上限に達しています。",
     "av-limit-reached": "DVD・CDの貸出点数の上限に達しています。",
     "held-for-another": "他の利用者の予約のために取り置いている資料です。",
+    "held-at-other-point": "別のサービスポイントの取置棚にある資料です。受取館で貸し出してください。",
     "hold-not-ready": "予約の取り置き準備がまだできていません。",
     "hold-not-notified": "予約の連絡（用意ができた旨）をまだ送っていません。連絡後に貸し出せます。",
 }
@@ -90,6 +92,7 @@ class CheckoutFacts:
     patron_withdrawn: bool
     patron_loans: int  # open loans of the patron now
     patron_av_loans: int  # of which DVD/CD
+    held_elsewhere: bool = False  # on the hold shelf of a point other than the lending one
 
 
 def checkout_reasons(facts: CheckoutFacts, rules: LoanRules) -> list[str]:
@@ -105,6 +108,8 @@ def checkout_reasons(facts: CheckoutFacts, rules: LoanRules) -> list[str]:
         reasons.append("already-on-loan-to-you" if facts.loaned_to_patron else "on-loan")
     elif status == "in-transit":
         reasons.append("in-transit")
+    elif status == "on-hold-shelf" and facts.held_elsewhere:
+        reasons.append("held-at-other-point")
     elif status == "missing":
         reasons.append("item-missing")
     elif status == "withdrawn":

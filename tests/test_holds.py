@@ -146,6 +146,10 @@ def test_full_life_on_loan_at_kit_pickup_at_yam(folk, monkeypatch):
     assert patron_summary(mail)["holds"][0]["deadline"] == "2026-12-16"
     assert holds.hold_shelf("YAM")[0]["notice"] == "sent"
 
+    # The copy waits on YAM's hold shelf: it is lent there, not at another point.
+    elsewhere = circulation.checkout(mail, [SANSHIRO], "KIT", actor)[0]
+    assert not elsewhere["ok"] and "held-at-other-point" in elsewhere["reasons"]
+    assert item(SANSHIRO).location.code == "YAM" and item(SANSHIRO).status == "on-hold-shelf"
     lent = circulation.checkout(mail, [SANSHIRO], "YAM", actor)[0]
     assert lent["ok"]
     done = hold(h)

@@ -151,6 +151,7 @@ def _checkout_one(patron_id, raw, at_id, at_code, rules, cal, today, actor) -> d
                 patron_withdrawn=patron.withdrawn,
                 patron_loans=n,
                 patron_av_loans=n_av,
+                held_elsewhere=item.status == "on-hold-shelf" and item.location_id != at_id,
             )
             reasons = loan_rules.checkout_reasons(facts, rules)
             for code in holds.checkout_reasons(item, patron, today):
