@@ -185,7 +185,9 @@ def test_renewal_records_channel_staff_and_new_due(people, monkeypatch):
     loan = models.Loan.get(models.Loan.item == item(BOOK_KIT).id)
     assert (loan.renewals, loan.renew_channel, loan.staff_id, loan.renewed_on) == (1, "phone", actor.staff_id, date(2026, 12, 10))
     ev = models.AuditEvent.select().where(models.AuditEvent.action == "renew").get()
-    assert ev.card == a and json.loads(ev.detail)["via"] == "phone" and json.loads(ev.detail)["identity"] == "kana+birth"
+    assert ev.staff_id == actor.staff_id and json.loads(ev.detail)["via"] == "phone"
+    assert json.loads(ev.detail)["identity"] == "kana+birth"
+    assert ev.card == ""  # the loan holds the patron while it runs; the audit trail does not
     again = circulation.renew(a, [BOOK_KIT], "counter", actor)[0]
     assert again["reasons"] == ["already-renewed"]
 

@@ -170,7 +170,8 @@ def _checkout_one(patron_id, raw, at_id, at_code, rules, cal, today, actor) -> d
             holds.on_checkout(item, patron)
             _count(today, at_code, "checkout", bib)
             # Card, not barcode: the audit trail must not keep who borrowed what.
-            audit(actor, "checkout", patron.card, point=at_code, due=due.isoformat(),
+            # Who lent is recorded; to whom stays on the open loan only (gone at return).
+            audit(actor, "checkout", "", point=at_code, due=due.isoformat(),
                   material_type=bib.material_type)
             warnings = ["patron-overdue"] if _overdue_count(patron.id, today) else []
     except IntegrityError:  # another terminal lent it a moment ago
@@ -416,7 +417,7 @@ def _renew_one(patron_id, raw, via, identity, rules, today, actor) -> dict:
         detail = {"via": via, "due": new_due.isoformat()}
         if identity:
             detail["identity"] = identity
-        audit(actor, "renew", patron.card, **detail)
+        audit(actor, "renew", "", **detail)
     return {"barcode": barcode, "ok": True, "due": new_due.isoformat(), "reasons": [],
             "title": item.bib.title, "old_due": old_due.isoformat(),
             "message": f"延長しました。新しい返却期限は{_jdate(new_due)}です。"}

@@ -108,13 +108,31 @@ def checkout_reasons(item: models.Item, patron: models.Patron, today: date) -> l
     return []
 
 
+def _closed_day() -> datetime:
+    """When a hold closed, to the day only: a closing time to the second could be matched with
+    the checkout that fulfilled it."""
+    return datetime.combine(clock.today(), datetime.min.time())
+
+
+def _drop_unsent_ready_notices(hold_id: int) -> None:
+    """A ready mail not yet sent is pointless once the hold is picked up or cancelled, and it
+    names the patron and the title: drop it."""
+    models.Notice.delete().where(
+        (models.Notice.hold == hold_id)
+        & (models.Notice.kind == "hold-ready")
+        & (models.Notice.status.in_(("pending", "failed")))
+    ).execute()
+
+
 def on_checkout(item: models.Item, patron: models.Patron) -> None:
     """The patron borrowed a copy of a title they reserved: the reservation is fulfilled (call
     inside the checkout transaction). If a different copy had been set aside for them, that copy
     goes to the next reservation or home. The closed hold keeps no link to the patron."""
     for hold in Hold.select().where((Hold.patron == patron.id) & (Hold.bib == item.bib_id) & (Hold.status.in_(OPEN))):
         other = hold.item_id if hold.item_id and hold.item_id != item.id else None
-        Hold.update(status="fulfilled", closed_at=clock.now(), patron=None).where(Hold.id == hold.id).execute()
+        # Fulfilled: neither the patron, the copy nor the minute of the loan stays with the title.
+        Hold.update(status="fulfilled", closed_at=_closed_day(), patron=None, item=None).where(Hold.id == hold.id).execute()
+        _drop_unsent_ready_notices(hold.id)
         if other:
             _reroute(Item.get_by_id(other), clock.today())
 
@@ -370,7 +388,8 @@ def cancel_hold(hold_id, actor: Actor = CLI, reason: str = "patron") -> dict:
     with models.write_tx():
         hold = _open_hold(hold_id)
         before = hold.status
-        Hold.update(status="cancelled", closed_at=clock.now(), patron=None).where(Hold.id == hold.id).execute()
+        Hold.update(status="cancelled", closed_at=_closed_day(), patron=None).where(Hold.id == hold.id).execute()
+        _drop_unsent_ready_notices(hold.id)
         route = None
         barcode = None
         if hold.item_id:
@@ -460,7 +479,7 @@ def daily(today: date | None = None, actor: Actor = SYSTEM) -> dict:
         for hold in rows:
             patron = Patron.get_by_id(hold.patron_id)
             bib = Bib.get_by_id(hold.bib_id)
-            Hold.update(status="expired", closed_at=clock.now(), patron=None).where(Hold.id == hold.id).execute()
+            Hold.update(status="expired", closed_at=_closed_day(), patron=None).where(Hold.id == hold.id).execute()
             item = Item.get_by_id(hold.item_id) if hold.item_id else None
             route = _reroute(item, today) if item else None
             if hold.contact == "email" and email_contact(patron):
