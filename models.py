@@ -400,9 +400,18 @@ def _search_index_v2() -> None:
 
 
 # Each step upgrades from version i to i+1. Step 1 is the initial schema.
+def _reindex_for_new_folds() -> None:
+    """The text folding changed (ニッポン and ニホン fold together): index the records anew."""
+    if is_sqlite():
+        from counter_app.services import search_index  # lazily: models do not import the app
+
+        search_index.rebuild()
+
+
 MIGRATIONS: list[Callable[[], None]] = [
     _initial_schema,
     _search_index_v2,
+    _reindex_for_new_folds,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

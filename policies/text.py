@@ -102,6 +102,8 @@ def fold(text: str | None) -> str:
     if "ー" in s:
         s = _FINAL_LONG_VOWEL.sub("", s)
     s = s.translate(_translate())
+    if "につぽん" in s:  # 日本 is read both ニッポン and ニホン: one reading finds both
+        s = s.replace("につぽん", "にほん")
     return _PUNCT.sub(" ", s).strip()
 
 

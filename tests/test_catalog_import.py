@@ -138,3 +138,25 @@ def test_a_row_whose_barcode_belongs_to_another_record_writes_nothing(sample, tm
     assert models.Bib.get_or_none(models.Bib.source_id == "Q3") is None
     assert [h.title for h in search.search("テスト本").hits] == ["テスト本4"]
     assert models.Item.get(models.Item.barcode == taken.barcode).bib_id == taken.bib_id
+
+
+def test_nihon_and_nippon_readings_find_each_other(db, tmp_path):
+    path = _write(tmp_path, [
+        "N1,日本の紙幣,ニッポンノシヘイ,,,,2001,,,book,9400000001,KIT,yes,",
+        "N2,日本語の歴史,ニホンゴノレキシ,,,,2002,,,book,9400000002,KIT,yes,",
+    ])
+    catalog.import_catalog(path, "library-csv")
+    assert {h.title for h in search.search("にほん").hits} == {"日本の紙幣", "日本語の歴史"}
+    assert {h.title for h in search.search("ニッポン").hits} == {"日本の紙幣", "日本語の歴史"}
+
+
+def test_an_older_database_is_upgraded_and_reindexed_by_init(db, db_url, tmp_path):
+    from counter_app.services import setup
+
+    path = _write(tmp_path, ["N1,日本の紙幣,ニッポンノシヘイ,,,,2001,,,book,9400000001,KIT,yes,"])
+    catalog.import_catalog(path, "library-csv")
+    models.db.execute_sql("DELETE FROM bib_fts")  # an index made before the new folds
+    models.Setting.update(value="2").where(models.Setting.key == "schema_version").execute()
+    info = setup.init_database(db_url)
+    assert (info["schema_before"], info["schema"]) == (2, models.SCHEMA_VERSION)
+    assert [h.title for h in search.search("にほん").hits] == ["日本の紙幣"]
