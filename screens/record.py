@@ -54,7 +54,8 @@ class RecordScreen(ModalScreen[None]):
         r = message.record
         lines = [f"[b]{r['title']}[/b]"]
         if r["title_yomi"]:
-            lines.append(f"[dim]{r['title_yomi']}[/dim]")
+            made = "（ヨミは自動付与）" if r.get("yomi_generated") else ""
+            lines.append(f"[dim]{r['title_yomi']}{made}[/dim]")
         lines.append(f"著者: {r['creator'] or '—'}")
         lines.append(f"出版: {r['publisher'] or '—'}  {r['pub_date'] or (r['year'] or '')}")
         extra = [f"種別: {material(r['material_type'])}"]

@@ -140,3 +140,26 @@ def test_main_screen_snapshot(signed_in_app, snap_compare):
         await settle(pilot)
 
     assert snap_compare(signed_in_app, terminal_size=(120, 36), run_before=wait)
+
+
+def test_record_says_when_its_reading_was_generated(db, desk, tmp_path):
+    from counter_app.services import catalog
+
+    path = tmp_path / "two.csv"
+    path.write_text(",".join(catalog.LIBRARY_CSV_HEADER) + "\n"
+                    "G1,銀河鉄道の夜,ギンガテツドウノヨル,宮沢賢治,ミヤザワ ケンジ,新潮社,1989,,,book,9500000001,KIT,yes,\n"
+                    "G2,風の又三郎,,宮沢賢治,,新潮社,1989,,,book,9500000002,KIT,yes,\n", encoding="utf-8")
+    catalog.import_catalog(path, "library-csv")
+    ids = {b.source_id: b.id for b in __import__("models").Bib.select()}
+
+    async def scenario(bib_id):
+        app = CounterApp(staff=desk, point="KIT")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            app.push_screen(RecordScreen(bib_id))
+            await settle(pilot)
+            return text_of(app.screen.query_one("#record-head"))
+
+    assert "自動付与" not in asyncio.run(scenario(ids["G1"]))  # catalogued reading
+    generated = asyncio.run(scenario(ids["G2"]))
+    assert "自動付与" in generated and "カゼ" in generated

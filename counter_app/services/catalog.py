@@ -441,6 +441,7 @@ def record_detail(bib_id: int) -> dict:
         "source_id": bib.source_id,
         "title": bib.title,
         "title_yomi": bib.title_yomi,
+        "yomi_generated": bib.yomi_generated,
         "creator": bib.creator,
         "creator_yomi": bib.creator_yomi,
         "publisher": bib.publisher,
