@@ -1,6 +1,7 @@
 """F2 利用者: card number → the patron's details, loans and reservations, and the web account
 (status; Ctrl+R registers or reissues a temporary password after an ID check, Ctrl+L unlocks,
-Ctrl+N makes a new patron and card)."""
+Ctrl+N makes a new patron and card). Ctrl+D on the reservation list cancels the chosen
+reservation at the patron's request (予約取消) after a confirmation."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from counter_app.services import ServiceError, run, web_accounts
+from counter_app.services.holds import cancel_hold
 from counter_app.services.patrons import patron_summary
 from counter_app.services.points import point_name
 from policies.idnumber import looks_like_id_number
@@ -29,6 +31,7 @@ class PatronScreen(Screen):
         Binding("ctrl+n", "new_patron", "新規利用者"),
         Binding("ctrl+r", "web_password", "WEB登録・再発行"),
         Binding("ctrl+l", "web_unlock", "ロック解除"),
+        Binding("ctrl+d", "cancel_hold", "予約取消"),
     ]
     AUTO_FOCUS = "#card"
     _current: dict | None = None
@@ -38,6 +41,13 @@ class PatronScreen(Screen):
 
         def __init__(self, card: str, issued=None, error: ServiceError | None = None, note: str = "") -> None:
             self.card, self.issued, self.error, self.note = card, issued, error, note
+            super().__init__()
+
+    class HoldCancelled(Message):
+        """A counter cancellation finished: the text to show, or a refusal."""
+
+        def __init__(self, card: str, text: str, error: bool = False) -> None:
+            self.card, self.text, self.error = card, text, error
             super().__init__()
 
     class Loaded(Message):
@@ -117,6 +127,8 @@ class PatronScreen(Screen):
             lines.append("[red]貸出停止中[/red]")
         overdue = sum(1 for ln in p["loans"] if ln["overdue"])
         lines.append(f"貸出 {len(p['loans'])} 点" + (f"（[red]延滞 {overdue} 点[/red]）" if overdue else "") + f"　予約 {len(p['holds'])} 件")
+        if p["holds"]:
+            lines.append("[dim]予約の取消: Tab で予約一覧へ移り、行を選んで Ctrl+D[/dim]")
         info_box.update("\n".join(lines))
         for ln in p["loans"]:
             loans.add_row(ln["barcode"], ln["title"], ln["loaned_on"], ln["due"], str(ln["renewals"]), "延滞" if ln["overdue"] else "")
@@ -128,6 +140,47 @@ class PatronScreen(Screen):
 
     def action_focus_card(self) -> None:
         self.query_one("#card", Input).focus()
+
+    # --- 予約取消 (the patron's request at the counter) ------------------------------------------
+
+    def action_cancel_hold(self) -> None:
+        p = self._current
+        table = self.query_one("#holds", DataTable)
+        if p is None or not p["holds"]:
+            self.app.notify("取り消せる予約がありません。", severity="warning")
+            return
+        if self.focused is not table or table.row_count == 0:
+            self.app.notify("予約一覧（Tab で移動）で取り消す予約を選んでから Ctrl+D を押してください。", severity="warning")
+            return
+        hold_id = str(table.get_row_at(table.cursor_row)[0])
+        hold = next((h for h in p["holds"] if str(h["id"]) == hold_id), None)
+        if hold is None:
+            return
+        card = p["card"]
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._cancel_hold(card, hold)
+
+        self.app.push_screen(CancelHoldScreen(p["name"], hold), answered)
+
+    @work(thread=True, exclusive=True, group="hold")
+    def _cancel_hold(self, card: str, hold: dict) -> None:
+        try:
+            result = run(cancel_hold, hold["id"], counter_actor(self.app))
+            self.post_message(self.HoldCancelled(card, cancel_text(hold, result)))
+        except ServiceError as exc:
+            self.post_message(self.HoldCancelled(card, exc.message, error=True))
+        except Exception as exc:
+            self.post_message(self.HoldCancelled(card, f"取り消せませんでした（{type(exc).__name__}）。", error=True))
+
+    def on_patron_screen_hold_cancelled(self, message: HoldCancelled) -> None:
+        if message.error:
+            self.app.notify(message.text, title="予約取消できません", severity="error", timeout=10)
+        else:
+            self.app.notify(message.text, title="予約取消", timeout=10)
+        self.show(message.card)
+        self.query_one("#holds", DataTable).focus()
 
     # --- web account (WEBサービス) ----------------------------------------------------------
 
@@ -211,3 +264,62 @@ class PatronScreen(Screen):
         elif message.note:
             self.app.notify(message.note, title="WEBサービス")
         self.show(message.card)
+
+
+def cancel_text(hold: dict, result: dict) -> str:
+    """The counter's words for a cancellation result: what happened and where the copy goes."""
+    text = f"予約番号 {hold['id']}「{hold['title']}」を取り消しました。"
+    barcode, route = result.get("barcode"), result.get("route")
+    if not barcode:
+        return text
+    if route == "hold-shelf":
+        where = "次の予約の資料として、この館の取置棚に置いてください"
+    elif route and route.startswith("transit:"):
+        where = f"{point_name(route.split(':', 1)[1])}へ回送してください"
+        if result.get("slip") == "printed":
+            where += "（回送票を印刷しました）"
+        elif result.get("slip"):
+            where += f"（回送票: {result['slip']}）"
+    elif route == "shelf":
+        where = "書架に戻してください"
+    elif route == "in-transit":
+        where = "回送中です。到着した館で行き先が決まります"
+    elif route == "on-loan":
+        where = "貸出中です"
+    else:
+        where = f"行き先: {route}"
+    return f"{text}\n資料 {barcode} は{where}。"
+
+
+class CancelHoldScreen(ModalScreen[bool]):
+    """予約取消の確認: Enter/Y = 取り消す, Esc/N = やめる."""
+
+    BINDINGS = [
+        Binding("enter,y", "answer(True)", "取り消す（Enter）"),
+        Binding("escape,n", "answer(False)", "やめる（Esc）"),
+    ]
+
+    def __init__(self, name: str, hold: dict) -> None:
+        super().__init__()
+        self.patron_name, self.hold = name, hold
+
+    def compose(self) -> ComposeResult:
+        h = self.hold
+        lines = [
+            f"利用者: {self.patron_name}",
+            f"予約番号: {h['id']}",
+            f"書名: [b]{h['title']}[/b]",
+            f"状態: {HOLD_STATUS.get(h['status'], h['status'])}"
+            + (f"（順位 {h['position']} 番目）" if h.get("position") else ""),
+            f"受取館: {point_name(h['pickup'])}",
+        ]
+        if h.get("deadline"):
+            lines.append(f"取置期限: {h['deadline']}")
+        with Vertical(classes="dialog", id="cancel-hold-box"):
+            yield Static("[b]この予約を取り消しますか？[/b]", classes="panel-title")
+            yield Static("\n".join(lines), id="cancel-hold-body")
+            yield Static("Enter / Y: 取り消す　　Esc / N: やめる", classes="hint")
+        yield Footer()
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)

@@ -9,9 +9,9 @@ and :func:`waiting_count` inside its own transactions.
 
 Pickup deadline (取置期限): counted from the day the ready notice was *sent*
 (:func:`notice_sent`, called by the mail sender) or the call was made (:func:`mark_called`),
-never from the day the notice was queued. The ready mail itself is rendered when it is queued,
-so it carries the deadline as it would be if sent that day; a later send only moves the real
-deadline later, never earlier than the mail says.
+never from the day the notice was queued. The ready mail is queued with a ``$deadline``
+placeholder; the sender fills it just before delivery with :func:`deadline_if_sent` and hands
+the same date to :func:`on_notice_sent`, so the mail states the deadline that is enforced.
 """
 
 from __future__ import annotations
@@ -187,12 +187,13 @@ def _make_ready(hold: models.Hold, item: models.Item, point_id: int) -> None:
     patron = Patron.get_by_id(hold.patron_id)
     if hold.contact == "email" and email_contact(patron):
         bib = Bib.get_by_id(hold.bib_id)
-        expected = deadline_from(point_id, clock.today())
+        # No "deadline" in the context: $deadline stays in the stored body and the sender
+        # fills it with the deadline counted from the day the mail actually goes out.
         queue_notice(
             "hold-ready",
             patron,
             patron.email,
-            {"title": bib.title, "pickup": _name(point_id), "deadline": f"{expected:%Y年%m月%d日}"},
+            {"title": bib.title, "pickup": _name(point_id)},
             Hold.get_by_id(hold.id),
         )
 
@@ -416,10 +417,20 @@ def mark_called(hold_id, actor: Actor = CLI) -> dict:
     return {"ok": True, "hold_id": hold.id, "deadline": deadline.isoformat()}
 
 
-def notice_sent(hold_id, when: datetime | None = None) -> date | None:
-    """The ready notice for ``hold_id`` was sent at ``when``: the deadline starts then. Called by
-    the mail sender (inside or outside a transaction); idempotent. Returns the deadline, or None
-    when the hold is no longer ready."""
+def deadline_if_sent(hold_id, day: date) -> date | None:
+    """The pickup deadline the hold gets if its ready notice is sent on ``day`` (the one it
+    already has when staff called first). None when the hold no longer exists."""
+    hold = Hold.get_or_none(Hold.id == hold_id)
+    if hold is None:
+        return None
+    return hold.deadline or deadline_from(hold.pickup_id, day)
+
+
+def notice_sent(hold_id, when: datetime | None = None, deadline: date | None = None) -> date | None:
+    """The ready notice for ``hold_id`` was sent at ``when``: the deadline starts then (or is
+    ``deadline``, the date the sender wrote in the mail). Called by the mail sender (inside or
+    outside a transaction); idempotent. Returns the deadline, or None when the hold is no
+    longer ready."""
     when = when or clock.now()
     with models.write_tx():
         hold = Hold.get_or_none(Hold.id == hold_id)
@@ -427,16 +438,17 @@ def notice_sent(hold_id, when: datetime | None = None) -> date | None:
             return None
         if hold.notified_at is not None and hold.deadline is not None:
             return hold.deadline
-        deadline = hold.deadline or deadline_from(hold.pickup_id, when.date())
+        deadline = hold.deadline or deadline or deadline_from(hold.pickup_id, when.date())
         Hold.update(notified_at=when, deadline=deadline).where(Hold.id == hold.id).execute()
         audit(SYSTEM, "hold-notified", "", hold=hold.id, deadline=deadline.isoformat())
     return deadline
 
 
-def on_notice_sent(notice: models.Notice, sent_at: datetime) -> None:
-    """Hook the mail sender calls when a ``hold-ready`` notice was delivered (in its transaction)."""
+def on_notice_sent(notice: models.Notice, sent_at: datetime, deadline: date | None = None) -> None:
+    """Hook the mail sender calls when a ``hold-ready`` notice was delivered (in its
+    transaction); ``deadline`` is the date the delivered mail states."""
     if notice.hold_id is not None:
-        notice_sent(notice.hold_id, sent_at)
+        notice_sent(notice.hold_id, sent_at, deadline)
 
 
 def pull(barcode: str, at: str, actor: Actor = CLI) -> dict:

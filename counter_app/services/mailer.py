@@ -26,7 +26,7 @@ import ssl
 import threading
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -36,7 +36,7 @@ import models
 from counter_app import clock
 from counter_app.config import ConfigError, settings
 from counter_app.services import SYSTEM, audit
-from counter_app.services.notices import STOPPED, address_stopped
+from counter_app.services.notices import STOPPED, address_stopped, fill_deadline, has_deadline_placeholder
 from policies.email import is_permanent, retry_delay, same_address
 
 
@@ -152,22 +152,38 @@ def _claim(notice_id: int, me: str, all_due: bool, now, stale) -> models.Notice 
     return notice
 
 
-def _mark_sent(notice: models.Notice, me: str) -> None:
+def _fill_deadline(notice: models.Notice) -> date | None:
+    """Just before delivery: a ready notice's ``$deadline`` becomes the pickup deadline the
+    hold gets if the mail goes out today (changes the in-memory notice only; :func:`_mark_sent`
+    stores the text that was delivered). Returns that date, or None when there was nothing to
+    fill with a date."""
+    if notice.kind != "hold-ready" or not has_deadline_placeholder(notice.subject + "\n" + notice.body):
+        return None
+    from counter_app.services import holds
+
+    day = holds.deadline_if_sent(notice.hold_id, clock.today()) if notice.hold_id is not None else None
+    text = f"{day:%Y年%m月%d日}" if day else f"お知らせの送信日から{settings().pickup_days}日後"
+    notice.subject, notice.body = fill_deadline(notice.subject, text), fill_deadline(notice.body, text)
+    return day
+
+
+def _mark_sent(notice: models.Notice, me: str, deadline: date | None = None) -> None:
+    """Delivered: the notice is ``sent`` with the subject and body as delivered; a ready
+    notice starts its hold's pickup deadline (``deadline``, the date the mail states)."""
     N = models.Notice
     now = clock.now()
     with models.write_tx():
-        N.update(status="sent", sent_at=now, last_error="", claimed_by="", claimed_at=None).where(
-            (N.id == notice.id) & (N.status != "sent")
-        ).execute()
+        N.update(
+            status="sent", sent_at=now, last_error="", claimed_by="", claimed_at=None,
+            subject=notice.subject, body=notice.body,
+        ).where((N.id == notice.id) & (N.status != "sent")).execute()
         if notice.kind == "hold-ready" and notice.hold_id is not None:
             models.Hold.update(notified_at=now).where(
                 (models.Hold.id == notice.hold_id) & (models.Hold.notified_at.is_null())
             ).execute()
             from counter_app.services import holds
 
-            hook = getattr(holds, "on_notice_sent", None)  # the reservations' pickup deadline
-            if hook is not None:
-                hook(notice, now)
+            holds.on_notice_sent(notice, now, deadline)  # the reservation's pickup deadline
 
 
 def _defer(notice: models.Notice, me: str, error: str) -> bool:
@@ -241,6 +257,7 @@ def send_pass(all_due: bool = False, limit: int | None = None, sender: str | Non
             try:
                 if conn is None:
                     conn = connect()
+                deadline = _fill_deadline(notice)
                 conn.send_message(build_message(notice), from_addr=cfg.mail_from, to_addrs=[notice.to_addr])
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
                 code, text = _reply(exc)
@@ -273,7 +290,7 @@ def send_pass(all_due: bool = False, limit: int | None = None, sender: str | Non
                 else:
                     report.retrying += 1
                 continue
-            _mark_sent(notice, me)
+            _mark_sent(notice, me, deadline)
             report.sent += 1
     finally:
         if conn is not None:

@@ -8,6 +8,7 @@ patrons whose address bounced) and the staff's "edit the address and resend".
 
 from __future__ import annotations
 
+import re
 import string
 import uuid
 from datetime import timedelta
@@ -45,6 +46,21 @@ def render(kind: str, context: dict, template: str | None = None) -> tuple[str, 
     head, _, body = text.partition("\n\n")
     subject = head.removeprefix("Subject:").strip()
     return string.Template(subject).safe_substitute(values), string.Template(body).safe_substitute(values)
+
+
+# A placeholder filled only when the notice is sent (the hold-ready mail's pickup deadline is
+# counted from the day it is sent). render() leaves it in the stored body.
+_DEADLINE = re.compile(r"\$(?:deadline\b|\{deadline\})")
+
+
+def has_deadline_placeholder(text: str) -> bool:
+    return bool(_DEADLINE.search(text or ""))
+
+
+def fill_deadline(text: str, deadline: str) -> str:
+    """``text`` with the ``$deadline`` placeholder replaced (nothing else is touched, so a
+    ``$`` in a title stays as it is)."""
+    return _DEADLINE.sub(lambda _m: deadline, text or "")
 
 
 def new_message_id() -> str:
