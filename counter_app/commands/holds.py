@@ -1,4 +1,7 @@
-"""reserve, cancel-hold, daily, pull, hold-called, hold-notified, holds-list."""
+"""reserve, cancel-hold, daily, pull, hold-called, holds-list.
+
+There is no command to mark a ready mail as sent: the mail sender records that itself when
+the SMTP server has taken the mail (mailer → holds.on_notice_sent)."""
 
 from __future__ import annotations
 
@@ -49,11 +52,6 @@ def register(sub, common) -> None:
     add_staff_option(p, "電話連絡をした職員のログインID（監査記録用）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_called)
-
-    p = sub.add_parser("hold-notified", parents=[common], help="用意できたメールを送ったことを記録する（送信プログラム用）")
-    p.add_argument("hold_id")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_notified)
 
     p = sub.add_parser("holds-list", parents=[common], help="取置・回送の一覧（取り寄せ・回送中・取置棚・本日期限切れ・電話連絡）")
     p.add_argument("--at", required=True, help="この館 KIT|YAM|OTA")
@@ -114,17 +112,6 @@ def cmd_called(args) -> int:
     open_db(args)
     result = holds.mark_called(args.hold_id, actor_from(args))
     emit(result, args.json, f"予約番号 {result['hold_id']}: 連絡済み。取置期限 {result['deadline']}")
-    return 0
-
-
-def cmd_notified(args) -> int:
-    open_db(args)
-    deadline = holds.notice_sent(int(args.hold_id) if str(args.hold_id).isdigit() else -1)
-    if deadline is None:
-        from counter_app.services import Refused
-
-        raise Refused("hold-not-ready", f"予約番号 {args.hold_id} は受け取り可の予約ではありません。")
-    emit({"ok": True, "hold_id": int(args.hold_id), "deadline": deadline.isoformat()}, args.json, f"取置期限 {deadline}")
     return 0
 
 
