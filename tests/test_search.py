@@ -345,3 +345,24 @@ def test_kana_variations_find_each_other(db, tmp_path):
     assert titles(search.search("パソコン")) == ["ﾊﾟｿｺﾝ読本"]
     assert titles(search.search("ラーメン")) == ["ラーメンの本"]
     assert search.search("ラメン").total == 0  # a long vowel inside a word still counts
+
+
+def test_a_prefixed_word_keeps_its_field_while_a_field_is_chosen(sample):
+    from counter_app.services.search import search as run_search
+
+    plain = run_search("著者:漱石 こころ")
+    assert "こころ" in [h.title for h in plain.hits]
+    chosen = run_search("", fields={"title": "著者:漱石 こころ"})  # F3 with 書名 chosen
+    assert [h.id for h in chosen.hits] == [h.id for h in plain.hits if "こころ" in h.title]
+
+
+def test_exclusion_is_refused_with_a_reason_not_silently_empty(sample):
+    import pytest
+
+    from counter_app.services import InvalidInput
+    from counter_app.services.search import search as run_search
+
+    with pytest.raises(InvalidInput) as exc:
+        run_search("源氏 -物語")
+    assert exc.value.reason == "unsupported-operator"
+    run_search("-2001")  # a minus before digits (a number, a year range) is not refused

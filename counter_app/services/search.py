@@ -151,7 +151,11 @@ def plan(query: str, fields: dict[str, str] | None = None) -> Plan:
     for name, value in (fields or {}).items():
         if name not in FIELD_NAMES:
             raise InvalidInput("unknown-field", f"検索項目「{name}」はありません（{'・'.join(FIELD_NAMES)}）。")
-        words.extend((name, w) for w in unicodedata.normalize("NFKC", value or "").split())
+        # A word with its own prefix keeps it ("著者:漱石" while searching titles); the others
+        # search the chosen field.
+        words.extend((fld or name, w) for fld, w in _split(value or ""))
+    if any(len(w) > 1 and w[0] in "-−" and not w[1:2].isdigit() for _f, w in words):
+        raise InvalidInput("unsupported-operator", "「-」で語を除く検索はできません。探したい語だけを入力してください。")
     if len(words) > MAX_WORDS:
         raise InvalidInput("too-many-words", f"検索語は {MAX_WORDS} 語までです。")
     parts: list[tuple[str | None, list[str]]] = []
