@@ -52,7 +52,7 @@ def _factory(path: str):
 class CounterApp(App):
     # app.tcss first, then one stylesheet per screen module that needs one.
     CSS_PATH = [_SCREENS / "app.tcss", *sorted(p for p in _SCREENS.glob("*.tcss") if p.name != "app.tcss")]
-    TITLE = "杵築市立図書館 カウンター"
+    TITLE = "カウンター端末"
     MODES = {
         "signin": _factory("screens.signin:SignInScreen"),
         "home": _factory("screens.home:HomeScreen"),
@@ -86,7 +86,7 @@ class CounterApp(App):
         from counter_app.services.points import point_name
 
         self.staff = staff
-        self.sub_title = f"{self.point} {point_name(self.point)}　職員: {staff.name}　{clock.today():%Y年%m月%d日}"
+        self.sub_title = f"{point_name(self.point)}（{self.point}）　{staff.name}　{clock.today():%Y年%m月%d日}"
         self.switch_mode("home")
         self.refresh_bindings()
 

@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
+from counter_app.config import settings
 from counter_app.services import ServiceError, run
 from counter_app.services.staff import SignedIn, sign_in
 
@@ -26,7 +27,7 @@ class SignInScreen(Screen):
     def compose(self) -> ComposeResult:
         with Center():
             with Vertical(id="signin-box"):
-                yield Static(self.app.title, id="signin-title")
+                yield Static(settings().library_name, id="signin-title")
                 yield Static("カウンター端末　職員サインイン", id="signin-sub")
                 if getattr(self.app, "signin_hint", ""):
                     yield Static(self.app.signin_hint, id="signin-hint")
