@@ -86,7 +86,8 @@ class CounterApp(App):
         from counter_app.services.points import point_name
 
         self.staff = staff
-        self.sub_title = f"{point_name(self.point)}（{self.point}）　{staff.name}　{clock.today():%Y年%m月%d日}"
+        day = clock.today()
+        self.sub_title = f"{point_name(self.point)}（{self.point}） {staff.name} {day.month}月{day.day}日（{'月火水木金土日'[day.weekday()]}）"
         self.switch_mode("home")
         self.refresh_bindings()
 
