@@ -1,0 +1,135 @@
+"""Pilot tests for the QA polish of the counter screens (F9, F3, F5, F7)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import models
+from counter_app.app import CounterApp
+from counter_app.services import circulation, holds
+from tests.helpers_holds import SANSHIRO, YUKIGUNI_KIT, bib_of, folk, hold, item, set_today  # noqa: F401
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(ch)
+
+
+def table_rows(screen, table_id: str) -> list[list[str]]:
+    table = screen.query_one(f"#{table_id}")
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+# --- F9 取置・回送 ---------------------------------------------------------------------------------
+
+
+def _ready_and_expiring(folk):
+    """A ready reservation at KIT, called on 12-03 (deadline 12-10), and a second one (pickup OTA)."""
+    phone, mail, third, actor = folk
+    first = holds.reserve(mail, bib_of(SANSHIRO), "KIT", "counter", False, actor)["hold_id"]
+    second = holds.reserve(third, bib_of(SANSHIRO), "OTA", "phone", False, actor)["hold_id"]
+    holds.pull(SANSHIRO, "KIT", actor)
+    holds.notice_sent(first, datetime(2026, 12, 3, 10, 0))
+    return first, second
+
+
+def test_f9_daily_asks_first_and_says_it_is_for_every_point(folk, desk, monkeypatch):
+    first, second = _ready_and_expiring(folk)
+    set_today(monkeypatch, "2026-12-11")
+
+    async def main():
+        app = CounterApp(staff=desk, point="KIT")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f9")
+            await settle(pilot)
+            await pilot.press("ctrl+d")
+            await settle(pilot)
+            assert app.screen.__class__.__name__ == "ConfirmAction"
+            assert "全館" in str(app.screen.query_one("#holds-confirm-lines").render())
+            await pilot.press("escape")
+            await settle(pilot)
+            assert hold(first).status == "ready"  # nothing ran
+            await pilot.press("ctrl+d")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert hold(first).status == "expired"
+            # Where the copy must go, in words: to 大田図書室 for the next reservation.
+            expired = table_rows(app.screen, "expired-table")
+            assert expired[0][0] == str(first)
+            assert expired[0][4] == f"大田図書室へ回送（次の予約 {second}）"
+
+    asyncio.run(main())
+
+
+def test_f9_expired_copy_for_a_next_reservation_here_goes_to_the_hold_shelf(folk, desk, monkeypatch):
+    phone, mail, third, actor = folk
+    first = holds.reserve(mail, bib_of(SANSHIRO), "KIT", "counter", False, actor)["hold_id"]
+    second = holds.reserve(third, bib_of(SANSHIRO), "KIT", "phone", False, actor)["hold_id"]
+    holds.pull(SANSHIRO, "KIT", actor)
+    holds.notice_sent(first, datetime(2026, 12, 3, 10, 0))
+    set_today(monkeypatch, "2026-12-11")
+    holds.daily()
+
+    async def main():
+        app = CounterApp(staff=desk, point="KIT")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f9")
+            await settle(pilot)
+            expired = table_rows(app.screen, "expired-table")
+            assert expired[0][4] == f"取置棚へ（次の予約 {second}）"
+
+    asyncio.run(main())
+
+
+def test_f9_pull_cursor_starts_on_this_points_first_copy(folk, desk):
+    phone, mail, third, actor = folk
+    # Queued first: 雪国 for pickup at 大田 (its 大田 copy); then 三四郎 (only a KIT copy).
+    holds.reserve(mail, bib_of(YUKIGUNI_KIT), "OTA", "counter", False, actor)
+    holds.reserve(third, bib_of(SANSHIRO), "KIT", "counter", False, actor)
+
+    async def main():
+        app = CounterApp(staff=desk, point="KIT")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f9")
+            await settle(pilot)
+            rows = table_rows(app.screen, "pull-table")
+            assert rows[0][0] != "杵築市立図書館"  # the first row is another point's copy
+            table = app.screen.query_one("#pull-table")
+            assert rows[table.cursor_row][0] == "杵築市立図書館"
+            assert rows[table.cursor_row][1] == SANSHIRO
+
+    asyncio.run(main())
+
+
+def test_f9_marking_a_call_asks_first(folk, desk):
+    phone, _mail, _third, actor = folk
+    h = holds.reserve(phone, bib_of(SANSHIRO), "KIT", "phone", False, actor)["hold_id"]
+    holds.pull(SANSHIRO, "KIT", actor)
+
+    async def main():
+        app = CounterApp(staff=desk, point="KIT")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f9")
+            await settle(pilot)
+            await pilot.press("5", "enter")
+            await settle(pilot)
+            assert app.screen.__class__.__name__ == "ConfirmAction"
+            assert "山香 太郎" in str(app.screen.query_one("#holds-confirm-lines").render())
+            await pilot.press("escape")
+            await settle(pilot)
+            assert hold(h).deadline is None and table_rows(app.screen, "call-table") != []
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert hold(h).deadline is not None and table_rows(app.screen, "call-table") == []
+
+    asyncio.run(main())
