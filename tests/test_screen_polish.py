@@ -133,3 +133,66 @@ def test_f9_marking_a_call_asks_first(folk, desk):
             assert hold(h).deadline is not None and table_rows(app.screen, "call-table") == []
 
     asyncio.run(main())
+
+
+# --- F3 資料検索 ----------------------------------------------------------------------------------
+
+
+def test_f3_typing_after_closing_a_record_goes_to_the_query(sample, desk):
+    from textual.widgets import DataTable, Input
+
+    async def main():
+        app = CounterApp(staff=desk, point="KIT")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f3")
+            await settle(pilot)
+            await type_text(pilot, "こころ")
+            await pilot.press("enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(app.focused, DataTable) and screen.query_one("#results").row_count > 0
+            await pilot.press("enter")  # open the record
+            await settle(pilot)
+            assert app.screen is not screen
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is screen and app.focused is screen.query_one("#results")
+            await type_text(pilot, " 漱石")
+            box = screen.query_one("#query", Input)
+            assert app.focused is box and box.value == "こころ 漱石"
+
+    asyncio.run(main())
+
+
+def test_f3_quick_ctrl_n_presses_each_count(db, desk, tmp_path, monkeypatch):
+    import time
+
+    from screens import search as screen_mod
+    from tests.helpers_search import import_rows
+
+    import_rows(tmp_path, [{"title": f"図書館だより 第{n}号", "year": str(1800 + n)} for n in range(1, 221)])
+    real = screen_mod.search
+
+    def slow(query, limit=50, offset=0, fields=None):
+        time.sleep(0.3)  # the presses come before the first page's answer
+        return real(query, limit, offset, fields=fields)
+
+    async def main():
+        app = CounterApp(staff=desk, point="KIT")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f3")
+            await settle(pilot)
+            await type_text(pilot, "図書館")
+            await pilot.press("enter")
+            await settle(pilot)
+            count = app.screen.query_one("#count")
+            assert "1〜50 件目" in str(count.render())
+            monkeypatch.setattr(screen_mod, "search", slow)
+            await pilot.press("ctrl+n", "ctrl+n", "ctrl+n")
+            await settle(pilot)
+            assert "151〜200 件目" in str(count.render())
+            await pilot.press("ctrl+p", "ctrl+p")
+            await settle(pilot)
+            assert "51〜100 件目" in str(count.render())
+
+    asyncio.run(main())
