@@ -230,3 +230,56 @@ def test_f5_two_codes_on_one_line_are_two_returns(people, desk):
             assert any("回送票をファイルに保存しました" in t for t in texts)
             assert not any("回送票を出力しました" in t for t in texts)
     asyncio.run(main())
+
+
+# --- F7 予約 -------------------------------------------------------------------------------------
+
+
+def _footer_actions(screen) -> set[str]:
+    return {b.binding.action for b in screen.active_bindings.values()}
+
+
+def test_f7_no_ctrl_r_for_a_dvd_and_the_holds_column_follows_a_reservation(folk, desk):
+    phone, *_rest = folk
+
+    async def main():
+        app = CounterApp(staff=desk, point="KIT")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f7")
+            await settle(pilot)
+            await type_text(pilot, phone)
+            await pilot.press("enter")
+            await settle(pilot)
+            screen = app.screen
+            await type_text(pilot, "トトロ")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "confirm" in _footer_actions(screen)  # nothing chosen yet: ^r explains
+            await pilot.press("enter")  # the DVD
+            await settle(pilot)
+            assert "DVD" in str(screen.query_one("#reserve-title").render())
+            assert "confirm" not in _footer_actions(screen)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert "予約できる資料を選んでください" not in str(screen.query_one("#reserve-result").render())
+            # A book: ^r is back; after reserving, its row's 予約 column says 1.
+            await pilot.press("ctrl+f", "ctrl+u")
+            await type_text(pilot, "三四郎")
+            await pilot.press("enter")
+            await settle(pilot)
+            table = screen.query_one("#reserve-results")
+            key = str(bib_of(SANSHIRO))
+            assert table.get_cell(key, "holds") == ""
+            table.move_cursor(row=table.get_row_index(key))
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "confirm" in _footer_actions(screen)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            await pilot.press("enter")  # confirm
+            await settle(pilot)
+            assert "予約しました" in str(screen.query_one("#reserve-result").render())
+            assert table.get_cell(key, "holds") == "1"
+            assert table.cursor_row == table.get_row_index(key)
+
+    asyncio.run(main())
