@@ -116,8 +116,11 @@ class CheckinScreen(Screen):
             table.update_cell(message.row, "note", note if r["ok"] else f"[red]{note}[/red]")
         except Exception:
             return
-        if r.get("slip"):
-            self.notify(f"{r['barcode']} の回送票を出力しました。", title="回送票")
+        if r.get("slip") == "printed":
+            self.notify(f"{r['barcode']} の回送票を印刷しました。", title="回送票")
+        elif r.get("slip"):  # the printer was not reached: the slip is a file in the spool folder
+            self.notify(f"{r['barcode']} の回送票をファイルに保存しました（印刷してください）: {r['slip']}",
+                        title="回送票", severity="warning")
         self._status()
 
     def on_checkin_screen_batch_done(self, _message: BatchDone) -> None:

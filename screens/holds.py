@@ -11,7 +11,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from counter_app.services import Actor, ServiceError, run
@@ -37,6 +38,56 @@ def route_ja(route: str | None) -> str:
         "on-hold-shelf": "取置棚",
         "on-loan": "貸出中",
     }.get(route, route)
+
+
+def expired_route_ja(row: dict, shelf_ids: set[str]) -> str:
+    """Where the copy of a reservation that expired this morning must go now, in words.
+
+    ``now`` is the copy's state (``hold:N`` = it went to the next reservation N); the next
+    reservation's pickup point (``next_pickup``) says whether it stays on this point's hold
+    shelf or travels on."""
+    now = row.get("now") or ""
+    if now.startswith("hold:"):
+        next_id = now.split(":", 1)[1]
+        nxt = row.get("next_pickup")
+        if next_id in shelf_ids or (nxt and nxt == row.get("pickup")):
+            return f"取置棚へ（次の予約 {next_id}）"
+        if nxt:
+            return f"{point_name(nxt)}へ回送（次の予約 {next_id}）"
+        return f"次の予約へ（予約番号 {next_id}）"
+    if now.startswith("transit:"):
+        return f"{point_name(now.split(':', 1)[1])}へ回送"
+    return {
+        "available": "書架へ",
+        "in-transit": "回送中",
+        "on-hold-shelf": "取置棚へ",
+        "on-loan": "貸出中",
+    }.get(now, route_ja(now))
+
+
+class ConfirmAction(ModalScreen[bool]):
+    """Yes/no before an F9 action that cannot be taken back."""
+
+    BINDINGS = [
+        Binding("enter,y", "yes", "実行する"),
+        Binding("escape,n", "no", "やめる"),
+    ]
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__()
+        self.title_text, self.lines = title, lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="holds-confirm"):
+            yield Static(f"[b]{self.title_text}[/b]", classes="panel-title")
+            yield Static("\n".join(self.lines), id="holds-confirm-lines")
+            yield Static("Enter または Y: 実行する　　Esc または N: やめる", classes="hint")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
 
 
 class HoldsScreen(Screen):
@@ -120,6 +171,7 @@ class HoldsScreen(Screen):
             status.update(f"[red]{message.error}[/red]")
             return
         d = message.data
+        shelf_ids = {str(r["hold_id"]) for r in d["hold_shelf"]}
         fills = {
             "pull-table": [
                 (r["barcode"], (point_name(r["at"]), r["barcode"], r["title"], r["call_number"], point_name(r["pickup"]), str(r["hold_id"])))
@@ -134,7 +186,7 @@ class HoldsScreen(Screen):
                 for r in d["hold_shelf"]
             ],
             "expired-table": [
-                (str(r["hold_id"]), (str(r["hold_id"]), r["title"], r["barcode"] or "", r["deadline"] or "", route_ja(r["now"])))
+                (str(r["hold_id"]), (str(r["hold_id"]), r["title"], r["barcode"] or "", r["deadline"] or "", expired_route_ja(r, shelf_ids)))
                 for r in d["expired_today"]
             ],
             "call-table": [
@@ -148,6 +200,9 @@ class HoldsScreen(Screen):
             for key, cells in rows:
                 table.add_row(*cells, key=key)
         here = [r for r in d["pull"] if r["at"] == self.point]
+        if here:  # start on the first copy this point can take off its own shelves
+            first = next(i for i, r in enumerate(d["pull"]) if r["at"] == self.point)
+            self.query_one("#pull-table", DataTable).move_cursor(row=first)
         status.update(
             f"{point_name(self.point)}　取り寄せ {len(here)} 点（全館 {len(d['pull'])} 点）　回送中 {len(d['in_transit'])} 点　"
             f"取置棚 {len(d['hold_shelf'])} 点　本日期限切れ {len(d['expired_today'])} 件　電話連絡 {len(d['call'])} 件"
@@ -164,10 +219,28 @@ class HoldsScreen(Screen):
 
     @on(DataTable.RowSelected, "#call-table")
     def _called(self, event: DataTable.RowSelected) -> None:
-        self._run_action("called", str(event.row_key.value))
+        key = str(event.row_key.value)
+        row = [str(c) for c in event.data_table.get_row(event.row_key)]
+        lines = [f"予約番号 {key}　{row[1]}（電話 {row[2]}）", f"「{row[3]}」", "", "電話で連絡したことを記録します。取置期限は今日から数えます。"]
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._run_action("called", key)
+
+        self.app.push_screen(ConfirmAction("電話連絡の記録", lines), done)
 
     def action_daily(self) -> None:
-        self._run_action("daily", "")
+        lines = [
+            "取置期限を過ぎた予約を期限切れにし、資料を次の予約・所蔵館へ回します。",
+            "[b]この端末の館だけでなく、全館（すべてのサービスポイント）の予約が対象です。[/b]",
+            "同じ日に何度実行しても結果は同じです。",
+        ]
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._run_action("daily", "")
+
+        self.app.push_screen(ConfirmAction("日次処理（全館）の実行", lines), done)
 
     @work(thread=True, exclusive=True, group="action")
     def _run_action(self, what: str, key: str) -> None:

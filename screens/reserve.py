@@ -73,8 +73,8 @@ class ReserveScreen(Screen):
             super().__init__()
 
     class Found(Message):
-        def __init__(self, hits: list | None, total: int = 0, error: str = "") -> None:
-            self.hits, self.total, self.error = hits, total, error
+        def __init__(self, hits: list | None, total: int = 0, error: str = "", refresh: bool = False) -> None:
+            self.hits, self.total, self.error, self.refresh = hits, total, error, refresh
             super().__init__()
 
     class TitleChecked(Message):
@@ -91,6 +91,7 @@ class ReserveScreen(Screen):
         super().__init__()
         self.patron: dict | None = None
         self.title_info: dict | None = None
+        self._last_query = ""
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -182,13 +183,14 @@ class ReserveScreen(Screen):
         if not event.value.strip():
             return
         self.query_one("#reserve-title", Static).update("検索中…")
+        self._last_query = event.value
         self._search(event.value)
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, text: str) -> None:
+    def _search(self, text: str, refresh: bool = False) -> None:
         try:
             result = run(search, text, PAGE, 0)
-            self.post_message(self.Found(result.hits, result.total))
+            self.post_message(self.Found(result.hits, result.total, refresh=refresh))
         except ServiceError as exc:
             self.post_message(self.Found(None, error=exc.message))
         except Exception as exc:
@@ -197,21 +199,33 @@ class ReserveScreen(Screen):
     def on_reserve_screen_found(self, message: Found) -> None:
         table = self.query_one("#reserve-results", DataTable)
         title = self.query_one("#reserve-title", Static)
+        if message.refresh:  # after a reservation: new counts, same row, the message stays
+            if message.hits is not None:
+                self._fill(table, message.hits)
+            return
         table.clear()
         if message.hits is None:
             title.update(f"[red]{message.error}[/red]")
             return
-        for hit in message.hits:
-            total = len(hit.items)
-            avail = sum(1 for it in hit.items if it["status"] == "available")
-            table.add_row(hit.title, hit.creator, material(hit.material_type), f"{avail}/{total}",
-                          str(hit.holds_waiting or ""), key=str(hit.id))
+        self._fill(table, message.hits)
         if not message.hits:
             title.update("一致する資料はありません。")
             return
         shown = f"{message.total} 件中 {len(message.hits)} 件" if message.total > len(message.hits) else f"{message.total} 件"
         title.update(f"{shown}。↑↓で選んで Enter。")
         table.focus()
+
+    @staticmethod
+    def _fill(table: DataTable, hits: list) -> None:
+        row = table.cursor_row
+        table.clear()
+        for hit in hits:
+            total = len(hit.items)
+            avail = sum(1 for it in hit.items if it["status"] == "available")
+            table.add_row(hit.title, hit.creator, material(hit.material_type), f"{avail}/{total}",
+                          str(hit.holds_waiting or ""), key=str(hit.id))
+        if hits and 0 <= row < len(hits):
+            table.move_cursor(row=row)
 
     @on(DataTable.RowSelected, "#reserve-results")
     def _chosen(self, event: DataTable.RowSelected) -> None:
@@ -230,6 +244,7 @@ class ReserveScreen(Screen):
         box = self.query_one("#reserve-title", Static)
         options = self.query_one("#reserve-options")
         self.title_info = message.info
+        self.refresh_bindings()
         if message.info is None:
             box.update(f"[red]{message.error}[/red]")
             options.display = False
@@ -318,10 +333,19 @@ class ReserveScreen(Screen):
         self.query_one("#reserve-options").display = False
         self.query_one("#reserve-title", Static).update(f"[b]{r['title']}[/b]　予約済み。続けて別の資料を検索できます（Ctrl+F）。")
         self.title_info = None
+        self.refresh_bindings()
         if self.patron is not None:
             self._load_patron(self.patron["card"])
+        if self._last_query.strip():
+            self._search(self._last_query, refresh=True)  # the 予約 column counts this one now
 
     # --- keys ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A title that cannot be reserved (DVD/CD, …): no ^r in the footer, the key does nothing.
+        if action == "confirm" and self.title_info is not None and not self.title_info["reservable"]:
+            return False
+        return True
 
     def action_focus_card(self) -> None:
         self.query_one("#reserve-card", Input).focus()
@@ -332,6 +356,8 @@ class ReserveScreen(Screen):
     def action_reset(self) -> None:
         self.patron = None
         self.title_info = None
+        self._last_query = ""
+        self.refresh_bindings()
         self.query_one("#reserve-card", Input).value = ""
         self.query_one("#reserve-query", Input).value = ""
         self.query_one("#reserve-results", DataTable).clear()

@@ -5,7 +5,8 @@ A scanner types the digits and Enter in a fast burst, often several codes in a r
 the next code's digits are already in the field — two codes run together, or the screen's
 clearing of the field wipes the start of the next one. ``ScanInput`` handles Enter in its own
 key handler, in order with the digits: it takes the value, clears the field and posts one
-:class:`ScanInput.Scanned` per code. A pasted block of several lines becomes several codes.
+:class:`ScanInput.Scanned` per code. A pasted block of several lines, or several codes on one
+line separated by spaces (a barcode never contains one), becomes several codes.
 The screen queues the work.
 """
 
@@ -30,8 +31,8 @@ class ScanInput(Input):
     def _take(self) -> None:
         value = self.value
         self.value = ""
-        if value.strip():
-            self.post_message(self.Scanned(self, value))
+        for code in value.split():  # any whitespace, full-width space too
+            self.post_message(self.Scanned(self, code))
 
     # Textual calls the ``_on_*`` handler of every class in the MRO until one prevents the
     # default, so these only take what is theirs and leave the rest to ``Input``.

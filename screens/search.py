@@ -3,7 +3,7 @@ with a field to search in (Ctrl+O), pages of 50 (Ctrl+N / Ctrl+P) and the total 
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -53,6 +53,9 @@ class SearchScreen(Screen):
         self._field = 0
         self._offset = 0
         self._total = 0
+        # The page the latest request asks for: quick Ctrl+N presses count from here, not from
+        # the page on screen, so three presses before the first answer move three pages.
+        self._target = 0
         self._focus_after = False
 
     def compose(self) -> ComposeResult:
@@ -100,6 +103,7 @@ class SearchScreen(Screen):
         if seq != self._seq:
             return  # a newer keystroke came in before the timer fired
         self._query = text
+        self._target = offset
         self._focus_after = focus_results
         if not text.strip():
             self.query_one("#results", DataTable).clear()
@@ -136,10 +140,12 @@ class SearchScreen(Screen):
         if message.result is None:
             table.clear()
             self._total = 0
+            self._target = self._offset
             count.update(f"[red]{message.error}[/red]")
             return
         result = message.result
         self._offset, self._total = result.offset, result.total
+        self._target = result.offset
         table.clear()
         for hit in result.hits:
             avail = hit.availability()
@@ -178,6 +184,26 @@ class SearchScreen(Screen):
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
 
+    def on_key(self, event: events.Key) -> None:
+        """Typing on the results list (e.g. after closing a record with Esc) goes on in the
+        query box: the list keeps its arrow/Enter/paging keys, a character is never lost."""
+        if not event.is_printable or not event.character:
+            return
+        if self.focused is not self.query_one("#results", DataTable):
+            return
+        box = self.query_one("#query", Input)
+        box.select_on_focus = False  # continue the query, do not replace it with this key
+
+        def restore() -> None:
+            box.select_on_focus = True
+
+        self.set_focus(box)  # now, not later: the Focus event is queued before restore()
+        box.cursor_position = len(box.value)
+        box.insert_text_at_cursor(event.character)
+        box.call_later(restore)  # queued behind the Focus event the box is about to handle
+        event.stop()
+        event.prevent_default()
+
     def action_cycle_field(self) -> None:
         self._field = (self._field + 1) % len(FIELDS)
         self.query_one("#field", Static).update(self._field_label())
@@ -189,11 +215,12 @@ class SearchScreen(Screen):
             self.app.bell()
             return
         self._seq += 1
+        self._target = offset
         self.query_one("#count", Static).update("検索中…")
         self._run(self._seq, self._query, FIELDS[self._field][0], offset)
 
     def action_next_page(self) -> None:
-        self._page(self._offset + PAGE)
+        self._page(self._target + PAGE)
 
     def action_prev_page(self) -> None:
-        self._page(self._offset - PAGE)
+        self._page(self._target - PAGE)

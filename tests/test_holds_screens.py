@@ -111,11 +111,15 @@ def test_f9_lists_follow_a_reservation(folk, desk, monkeypatch):
             assert call[0][1] == "山香 太郎" and call[0][2] == "0977-75-0002"
             await pilot.press("5", "enter")  # telephoned: record it
             await settle(pilot)
+            await pilot.press("enter")  # confirm
+            await settle(pilot)
             assert table_rows(app.screen, "call-table") == []
             assert table_rows(app.screen, "shelf-table")[0][6] == hold(h).deadline.isoformat()
             # A week and more later, nobody came: the morning run expires it.
             set_today(monkeypatch, "2026-12-11")
             await pilot.press("ctrl+d")
+            await settle(pilot)
+            await pilot.press("enter")  # confirm: every service point
             await settle(pilot)
             assert table_rows(app.screen, "shelf-table") == []
             expired = table_rows(app.screen, "expired-table")

@@ -245,7 +245,8 @@ def checkin(barcodes: list[str], at: str, actor: Actor = CLI) -> list[dict]:
             slip = print_slip("transit", transit_slip_text(result, at_code, route.split(":", 1)[1]))
             result["slip"] = str(slip.path) if slip.path else "printed"
             result["message"] += f"　回送票: {slip.message}"
-            result["note"] = " ".join(filter(None, [result.get("note", ""), "回送票を出力しました。"]))
+            done = "回送票を印刷しました。" if slip.printed else "回送票をファイルに保存しました。"
+            result["note"] = " ".join(filter(None, [result.get("note", ""), done]))
         result.pop("_slip", None)
         results.append(result)
     return results

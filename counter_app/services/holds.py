@@ -677,8 +677,17 @@ def expired_today(at: str | None = None, today: date | None = None) -> list[dict
             "pickup": _code(h.pickup_id),
             "deadline": h.deadline.isoformat() if h.deadline else None,
             "now": _item_where(item),
+            "next_pickup": _next_pickup(item),
         })
     return out
+
+
+def _next_pickup(item: models.Item | None) -> str | None:
+    """The pickup point of the open reservation a copy now serves (None if it serves none)."""
+    if item is None:
+        return None
+    hold = Hold.get_or_none((Hold.item == item.id) & (Hold.status.in_(OPEN)))
+    return _code(hold.pickup_id) if hold is not None else None
 
 
 def _item_where(item: models.Item | None) -> str:
