@@ -25,6 +25,16 @@ async def open_patron(pilot, card: str) -> None:
     await settle(pilot)
 
 
+async def open_cancel_dialog(pilot, card: str):
+    """F2 → the patron → the reservations list → Ctrl+D; returns the patron screen."""
+    await open_patron(pilot, card)
+    screen = pilot.app.screen
+    screen.query_one("#holds").focus()
+    await pilot.pause()
+    await pilot.press("ctrl+d")
+    await settle(pilot)
+    return screen
+
 def test_cancel_a_waiting_hold_on_f2(folk, desk):
     phone, _mail, _third, actor = folk
     hold_id = holds.reserve(phone, bib_of(SANSHIRO), "YAM", via="phone", actor=actor)["hold_id"]
@@ -66,12 +76,7 @@ def test_escape_on_the_confirmation_keeps_the_hold(folk, desk):
     async def main():
         app = CounterApp(staff=desk, point="KIT")
         async with app.run_test(size=(120, 36)) as pilot:
-            await open_patron(pilot, phone)
-            screen = app.screen
-            screen.query_one("#holds").focus()
-            await pilot.pause()
-            await pilot.press("ctrl+d")
-            await settle(pilot)
+            screen = await open_cancel_dialog(pilot, phone)
             assert app.screen is not screen
             await pilot.press("escape")
             await settle(pilot)
@@ -93,12 +98,7 @@ def test_cancelling_a_ready_hold_says_where_the_copy_goes(folk, desk):
     async def main():
         app = CounterApp(staff=desk, point="YAM")
         async with app.run_test(size=(120, 36)) as pilot:
-            await open_patron(pilot, phone)
-            screen = app.screen
-            screen.query_one("#holds").focus()
-            await pilot.pause()
-            await pilot.press("ctrl+d")
-            await settle(pilot)
+            screen = await open_cancel_dialog(pilot, phone)
             assert "受け取り可" in str(app.screen.query_one("#cancel-hold-body").render())
             await pilot.press("y")
             await settle(pilot)
@@ -118,12 +118,7 @@ def test_a_hold_closed_meanwhile_shows_the_refusal(folk, desk):
     async def main():
         app = CounterApp(staff=desk, point="KIT")
         async with app.run_test(size=(120, 36)) as pilot:
-            await open_patron(pilot, phone)
-            screen = app.screen
-            screen.query_one("#holds").focus()
-            await pilot.pause()
-            await pilot.press("ctrl+d")
-            await settle(pilot)
+            screen = await open_cancel_dialog(pilot, phone)
             holds.cancel_hold(hold_id, actor)  # e.g. cancelled by phone at another desk meanwhile
             await pilot.press("enter")
             await settle(pilot)
