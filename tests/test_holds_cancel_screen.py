@@ -8,12 +8,7 @@ import models
 from counter_app.app import CounterApp
 from counter_app.services import circulation, holds
 from tests.helpers_holds import SANSHIRO, bib_of, folk, hold, item  # noqa: F401
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+from tests.pilot import open_reserve, settle, type_text  # noqa: F401
 
 
 async def open_patron(pilot, card: str) -> None:

@@ -8,17 +8,7 @@ import models
 from counter_app.app import CounterApp
 from counter_app.services import circulation, holds
 from tests.helpers_holds import SANSHIRO, bib_of, folk, hold, item, set_today  # noqa: F401
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def type_text(pilot, text: str) -> None:
-    for ch in text:
-        await pilot.press(ch)
+from tests.pilot import open_reserve, settle, type_text  # noqa: F401
 
 
 def test_telephone_reservation_on_f7(folk, desk):
@@ -27,12 +17,7 @@ def test_telephone_reservation_on_f7(folk, desk):
     async def main():
         app = CounterApp(staff=desk, point="KIT")
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f7")
-            await settle(pilot)
-            await type_text(pilot, phone)
-            await pilot.press("enter")
-            await settle(pilot)
-            screen = app.screen
+            screen = await open_reserve(pilot, phone)
             patron_box = str(screen.query_one("#reserve-patron").render())
             assert "山香 太郎" in patron_box and "電話" in patron_box
             # A DVD: the reason is shown and there is no reserve action.

@@ -10,17 +10,7 @@ from counter_app.app import CounterApp
 from counter_app.services import circulation, holds
 from tests.helpers_circulation import people  # noqa: F401
 from tests.helpers_holds import SANSHIRO, YUKIGUNI_KIT, bib_of, folk, hold, item, set_today  # noqa: F401
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def type_text(pilot, text: str) -> None:
-    for ch in text:
-        await pilot.press(ch)
+from tests.pilot import open_reserve, settle, type_text  # noqa: F401
 
 
 def table_rows(screen, table_id: str) -> list[list[str]]:
@@ -245,12 +235,7 @@ def test_f7_no_ctrl_r_for_a_dvd_and_the_holds_column_follows_a_reservation(folk,
     async def main():
         app = CounterApp(staff=desk, point="KIT")
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f7")
-            await settle(pilot)
-            await type_text(pilot, phone)
-            await pilot.press("enter")
-            await settle(pilot)
-            screen = app.screen
+            screen = await open_reserve(pilot, phone)
             await type_text(pilot, "トトロ")
             await pilot.press("enter")
             await settle(pilot)
