@@ -333,7 +333,8 @@ def open_database(url: str):
         db.connect(reuse_if_open=True)
         db.execute_sql("SELECT count(*) FROM sqlite_master" if is_sqlite() else "SELECT 1")
     except Exception as exc:
-        db.close() if not db.is_closed() else None
+        if not db.is_closed():
+            db.close()
         text = str(exc)
         url = safe_url(url)
         if "driver" in text.lower():

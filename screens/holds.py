@@ -55,14 +55,8 @@ def expired_route_ja(row: dict, shelf_ids: set[str]) -> str:
         if nxt:
             return f"{point_name(nxt)}へ回送（次の予約 {next_id}）"
         return f"次の予約へ（予約番号 {next_id}）"
-    if now.startswith("transit:"):
-        return f"{point_name(now.split(':', 1)[1])}へ回送"
-    return {
-        "available": "書架へ",
-        "in-transit": "回送中",
-        "on-hold-shelf": "取置棚へ",
-        "on-loan": "貸出中",
-    }.get(now, route_ja(now))
+    # A copy back on the shelf or the hold shelf is where it must go, said as a direction.
+    return {"available": "書架へ", "on-hold-shelf": "取置棚へ"}.get(now) or route_ja(now)
 
 
 class ConfirmAction(ModalScreen[bool]):
